@@ -1,0 +1,6 @@
+export { realClock, FakeClock, type Clock } from './clock.ts';
+export { TerminalError, classifyApiError, isNotFound, isConflict, isGone, httpStatus, errorMessage, type ApiErrorKind } from './errors.ts';
+export { TokenBucket, ItemExponentialBackoff, ControllerRateLimiter, makeRateLimitedApiClient, apiRateLimiter, rateLimitMiddleware, type RateLimiter } from './ratelimit.ts';
+export { WorkQueue, type WorkQueueOptions } from './queue.ts';
+export { RuntimeMetrics, RECONCILE_RESULTS, type ReconcileResultLabel } from './metrics.ts';
+export { setCondition, removeCondition, getCondition, isTrue, isFalse, isCurrent, rfc3339, type Condition, type ConditionInput, type ConditionStatus } from './conditions.ts';
