@@ -6,7 +6,7 @@ const t1 = new Date('2026-01-01T11:00:00Z');
 
 describe('setCondition (KEP-1623)', () => {
   it('adds a new condition with lastTransitionTime = now and observedGeneration stamped', () => {
-    const out = setCondition([], { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting' }, 3, t0);
+    const out = setCondition(undefined, { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting' }, 3, t0);
     expect(out).toEqual([{ type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting', lastTransitionTime: '2026-01-01T10:00:00Z', observedGeneration: 3 }]);
   });
 
