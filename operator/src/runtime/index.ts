@@ -4,3 +4,19 @@ export { TokenBucket, ItemExponentialBackoff, ControllerRateLimiter, makeRateLim
 export { WorkQueue, type WorkQueueOptions } from './queue.ts';
 export { RuntimeMetrics, RECONCILE_RESULTS, type ReconcileResultLabel } from './metrics.ts';
 export { setCondition, removeCondition, getCondition, isTrue, isFalse, isCurrent, rfc3339, type Condition, type ConditionInput, type ConditionStatus } from './conditions.ts';
+export { Cache, objectKey, splitKey, resourcePath, type CacheOptions, type ResourceKind, type Indexer, type EventHandler } from './cache.ts';
+export {
+  Controller,
+  generationChanged,
+  watchOf,
+  ownerKeys,
+  DEFAULT_PAUSE_ANNOTATION,
+  type ControllerOptions,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+  type UpdatePredicate,
+  type WatchSource,
+  type ObjectSource,
+} from './controller.ts';
+export { createLogger, silentLogger, type Logger } from './logging.ts';
