@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { HELP, parseOptions, UsageError } from './options.ts';
+
+describe('command line', () => {
+  it('defaults: embedded-friendly, no leader election outside a pod, metrics on 8080', () => {
+    const o = parseOptions([], {});
+    expect(o).toMatchObject({ dev: false, dataDir: '.occupier', port: 8443, metricsPort: 8080, leaderElect: false, workers: 4, logLevel: 'info' });
+  });
+
+  it('elects a leader by default in a pod, in the pod namespace', () => {
+    const o = parseOptions([], { KUBERNETES_SERVICE_HOST: '10.0.0.1', POD_NAMESPACE: 'occupier-system' });
+    expect(o.leaderElect).toBe(true);
+    expect(o.leaseNamespace).toBe('occupier-system');
+    expect(parseOptions(['--no-leader-elect'], { KUBERNETES_SERVICE_HOST: '10.0.0.1' }).leaderElect).toBe(false);
+  });
+
+  it('flags win over environment variables', () => {
+    const o = parseOptions(['--metrics-port', '9090', '--log-level', 'debug'], { OCCUPIER_METRICS_PORT: '7070', OCCUPIER_LOG_LEVEL: 'warn' });
+    expect(o.metricsPort).toBe(9090);
+    expect(o.logLevel).toBe('debug');
+    expect(parseOptions([], { OCCUPIER_METRICS_PORT: '7070' }).metricsPort).toBe(7070);
+  });
+
+  it.each([
+    [['--metrics-port', 'eighty'], /--metrics-port/],
+    [['--workers', '0'], /--workers/],
+    [['--log-level', 'loud'], /--log-level/],
+    [['--bogus'], /bogus/],
+  ])('refuses %j naming the flag', (argv, msg) => {
+    expect(() => parseOptions(argv, {})).toThrow(UsageError);
+    expect(() => parseOptions(argv, {})).toThrow(msg);
+  });
+
+  it('documents every flag in --help', () => {
+    for (const flag of ['--dev', '--kubeconfig', '--data-dir', '--port', '--fresh', '--namespace', '--leader-elect', '--lease-namespace', '--metrics-port', '--log-level', '--workers']) {
+      expect(HELP).toContain(flag);
+    }
+  });
+});

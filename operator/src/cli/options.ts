@@ -1,0 +1,106 @@
+/** Command-line flags and environment variables of `occupier-operator` (pure: no I/O). */
+import { parseArgs } from 'node:util';
+
+export interface Options {
+  help: boolean;
+  /** Run against the embedded development cluster. */
+  dev: boolean;
+  kubeconfig: string | undefined;
+  /** State directory of the embedded cluster and the simulated driver. */
+  dataDir: string;
+  /** Port of the embedded cluster. */
+  port: number;
+  fresh: boolean;
+  /** Watch one namespace only (default: all). */
+  namespace: string | undefined;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  metricsPort: number;
+  logLevel: string;
+  workers: number;
+}
+
+export const HELP = `occupier-operator — runs the lifecycle of occupiers (tenants) as Kubernetes resources
+
+Usage: npm start -- [flags]        (or: node operator/src/cli/main.ts [flags])
+
+With no kubeconfig (no --kubeconfig, no $KUBECONFIG, no ~/.kube/config, not in a pod) or with
+--dev, it starts the embedded development cluster, installs crds/, writes
+<data-dir>/kubeconfig for kubectl, and runs the operator with the simulated driver.
+
+Flags (environment variable in brackets):
+  --dev                     use the embedded development cluster even if a kubeconfig exists
+  --kubeconfig PATH         kubeconfig of the cluster to run against          [KUBECONFIG]
+  --data-dir DIR            state directory of the embedded cluster            [OCCUPIER_DATA_DIR] (.occupier)
+  --port N                  port of the embedded cluster                       [OCCUPIER_DEV_PORT] (8443)
+  --fresh                   start the embedded cluster empty
+  --namespace NS            watch one namespace only                           [OCCUPIER_NAMESPACE] (all)
+  --leader-elect            run only while holding the Lease (default in a pod) [OCCUPIER_LEADER_ELECT]
+  --no-leader-elect         run without leader election (default outside a pod)
+  --lease-namespace NS      namespace of the leader-election Lease             [POD_NAMESPACE] (default)
+  --metrics-port N          port of /metrics, /healthz, /readyz (0 = random)   [OCCUPIER_METRICS_PORT] (8080)
+  --log-level LEVEL         trace, debug, info, warn, error                    [OCCUPIER_LOG_LEVEL] (info)
+  --workers N               concurrent reconciles per controller               [OCCUPIER_WORKERS] (4)
+  -h, --help                this text
+`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'Usage' as const;
+}
+
+function int(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, got "${value}"`);
+  return n;
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+/** Parses argv (without node and script) and the environment. */
+export function parseOptions(argv: string[], env: Record<string, string | undefined>): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowNegative: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        dev: { type: 'boolean' },
+        kubeconfig: { type: 'string' },
+        'data-dir': { type: 'string' },
+        port: { type: 'string' },
+        fresh: { type: 'boolean' },
+        namespace: { type: 'string' },
+        'leader-elect': { type: 'boolean' },
+        'lease-namespace': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'log-level': { type: 'string' },
+        workers: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  const inPod = env.KUBERNETES_SERVICE_HOST !== undefined;
+  const envLeader = env.OCCUPIER_LEADER_ELECT;
+  const logLevel = v['log-level'] ?? env.OCCUPIER_LOG_LEVEL ?? 'info';
+  if (!LEVELS.has(logLevel)) throw new UsageError(`--log-level must be one of ${[...LEVELS].join(', ')}, got "${logLevel}"`);
+  return {
+    help: v.help ?? false,
+    dev: v.dev ?? false,
+    kubeconfig: v.kubeconfig ?? env.KUBECONFIG,
+    dataDir: v['data-dir'] ?? env.OCCUPIER_DATA_DIR ?? '.occupier',
+    port: int('port', v.port ?? env.OCCUPIER_DEV_PORT, 8443, 0),
+    fresh: v.fresh ?? false,
+    namespace: v.namespace ?? env.OCCUPIER_NAMESPACE,
+    leaderElect: v['leader-elect'] ?? (envLeader !== undefined ? envLeader === 'true' : inPod),
+    leaseNamespace: v['lease-namespace'] ?? env.POD_NAMESPACE ?? 'default',
+    metricsPort: int('metrics-port', v['metrics-port'] ?? env.OCCUPIER_METRICS_PORT, 8080, 0),
+    logLevel,
+    workers: int('workers', v.workers ?? env.OCCUPIER_WORKERS, 4, 1),
+  };
+}
