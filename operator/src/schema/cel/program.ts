@@ -7,6 +7,8 @@ import { parse } from './parser.ts';
 /** A parsed and checked CEL expression, ready to evaluate many times. */
 export interface Program {
   readonly source: string;
+  /** The expression mentions `oldSelf` (a transition rule). */
+  readonly usesOldSelf: boolean;
   eval(vars: Record<string, unknown>): unknown;
 }
 
@@ -91,6 +93,26 @@ function check(e: Expr, declared: ReadonlySet<string>, src: string): void {
   walk(e, declared);
 }
 
+function mentions(e: Expr, name: string): boolean {
+  let found = false;
+  const visit = (x: unknown): void => {
+    if (found || typeof x !== 'object' || x === null) return;
+    if (Array.isArray(x)) {
+      x.forEach(visit);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (o['k'] === 'id' && o['name'] === name) {
+      found = true;
+      return;
+    }
+    if (o['k'] === 'lit') return;
+    for (const v of Object.values(o)) visit(v);
+  };
+  visit(e);
+  return found;
+}
+
 /** Parses and checks `source` with the given variable names declared; cached per (source, names). */
 export function compile(source: string, declared: readonly string[] = RULE_VARS): Program {
   const key = declared === RULE_VARS ? source : `${declared.join(',')}\u0000${source}`;
@@ -103,6 +125,7 @@ export function compile(source: string, declared: readonly string[] = RULE_VARS)
     check(ast, new Set(declared), source);
     result = {
       source,
+      usesOldSelf: mentions(ast, 'oldSelf'),
       eval: (vars) => evaluate(ast, { vars, parent: undefined }),
     };
   } catch (err) {

@@ -1,0 +1,49 @@
+import { isObject } from './types.ts';
+import type { JSONSchemaProps } from './types.ts';
+
+/**
+ * Structural defaulting, in place, as the apiextensions-apiserver does it on read and write:
+ * a property that is missing — or null while the property is not nullable — takes a deep copy
+ * of its `default`; nulls of non-nullable properties without a default are dropped; then
+ * defaulting descends into every property (including values that were just defaulted),
+ * `additionalProperties` values and array items.
+ */
+export function applyDefaults(schema: JSONSchemaProps, obj: unknown): void {
+  walk(schema, obj);
+}
+
+function walk(s: JSONSchemaProps, v: unknown): void {
+  if (Array.isArray(v)) {
+    const items = s.items;
+    if (items === undefined) return;
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === null && items.nullable !== true && items.default !== undefined) v[i] = structuredClone(items.default);
+      walk(items, v[i]);
+    }
+    return;
+  }
+  if (!isObject(v)) return;
+  const props = s.properties;
+  if (props !== undefined) {
+    for (const k of Object.keys(props)) {
+      const ps = props[k] as JSONSchemaProps;
+      const cur = v[k];
+      if (cur === undefined || (cur === null && ps.nullable !== true)) {
+        if (ps.default !== undefined) v[k] = structuredClone(ps.default);
+        else if (cur === null) delete v[k];
+      }
+    }
+    for (const k of Object.keys(v)) {
+      const ps = props[k];
+      if (ps !== undefined) walk(ps, v[k]);
+    }
+  }
+  const addl = s.additionalProperties;
+  if (typeof addl === 'object') {
+    for (const k of Object.keys(v)) {
+      if (props?.[k] !== undefined) continue;
+      if (v[k] === null && addl.nullable !== true && addl.default !== undefined) v[k] = structuredClone(addl.default);
+      walk(addl, v[k]);
+    }
+  }
+}
