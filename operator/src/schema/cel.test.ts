@@ -1,0 +1,323 @@
+import { describe, expect, test } from 'vitest';
+import { compileRule, evaluateCel, CelCompileError, CelEvalError } from './index.ts';
+import { CelDuration, CelTimestamp, CelUint, celToString } from './cel/index.ts';
+
+const ev = (rule: string, vars: Record<string, unknown> = {}): unknown => evaluateCel(rule, vars);
+
+describe('CEL literals', () => {
+  test.each<[string, unknown]>([
+    ['42', 42n],
+    ['-42', -42n],
+    ['0x1F', 31n],
+    ['-9223372036854775808', -9223372036854775808n],
+    ['9223372036854775807', 9223372036854775807n],
+    ['3.5', 3.5],
+    ['1e3', 1000],
+    ['.5', 0.5],
+    ['true', true],
+    ['false', false],
+    ['null', null],
+    ['"a\\tb"', 'a\tb'],
+    ["'it\\'s'", "it's"],
+    ['"\\u00e9\\x41\\101"', 'éAA'],
+    ['"\\U0001F600"', '😀'],
+    ['r"\\d+\\n"', '\\d+\\n'],
+    ['"""multi\nline"""', 'multi\nline'],
+    ["'''a'b'''", "a'b"],
+    ['[1, "a", true]', [1n, 'a', true]],
+    ['[]', []],
+    ['[1, 2,]', [1n, 2n]],
+  ])('%s', (src, want) => {
+    expect(ev(src)).toEqual(want);
+  });
+
+  test('uint, bytes and map literals', () => {
+    expect(ev('7u')).toEqual(new CelUint(7n));
+    expect(ev('b"ab\\x00"')).toEqual(Uint8Array.from([97, 98, 0]));
+    const m = ev('{"a": 1, 2: "two"}') as Map<unknown, unknown>;
+    expect(m.get('a')).toBe(1n);
+    expect(m.get(2n)).toBe('two');
+  });
+});
+
+describe('CEL operators and precedence', () => {
+  test.each<[string, unknown]>([
+    ['1 + 2 * 3', 7n],
+    ['(1 + 2) * 3', 9n],
+    ['10 - 4 - 3', 3n],
+    ['20 / 3', 6n],
+    ['-7 / 2', -3n],
+    ['-7 % 3', -1n],
+    ['2 * -3', -6n],
+    ['--3', 3n],
+    ['!true', false],
+    ['!!true', true],
+    ['1 < 2 && 2 <= 2 && 3 > 2 && 3 >= 3', true],
+    ['1 == 1 && 1 != 2', true],
+    ['true || false && false', true],
+    ['(true || false) && false', false],
+    ['false ? 1 : true ? 2 : 3', 2n],
+    ['1 + 1 == 2 ? "yes" : "no"', 'yes'],
+    ['"a" + "b" + "c"', 'abc'],
+    ['[1] + [2, 3]', [1n, 2n, 3n]],
+    ['2 in [1, 2]', true],
+    ['"k" in {"k": 1}', true],
+    ['"z" in {"k": 1}', false],
+    ['1.5 + 2.0', 3.5],
+    ['7.0 / 2.0', 3.5],
+    ['1 == 1.0', true],
+    ['1u == 1', true],
+    ['2 < 2.5', true],
+    ['"abc" < "abd"', true],
+    ['[1, [2, "x"]] == [1, [2, "x"]]', true],
+    ['{"a": [1]} == {"a": [1]}', true],
+    ['{"a": 1} == {"a": 2}', false],
+    ['null == null', true],
+    ['5u - 2u', new CelUint(3n)],
+    ['5u * 2u', new CelUint(10n)],
+  ])('%s', (src, want) => {
+    expect(ev(src)).toEqual(want);
+  });
+
+  test.each<[string, RegExp]>([
+    ['9223372036854775807 + 1', /overflow/],
+    ['-9223372036854775808 - 1', /overflow/],
+    ['1 / 0', /division by zero/],
+    ['1 % 0', /modulus by zero/],
+    ['0u - 1u', /overflow/],
+    ['1 + "a"', /no such overload/],
+    ['!1', /no such overload/],
+    ['[1][5]', /index out of range/],
+    ['{"a": 1}["b"]', /no such key: b/],
+    ['1 ? 2 : 3', /no such overload/],
+    ['{"a": 1, "a": 2}', /repeated key/],
+  ])('%s fails at runtime', (src, want) => {
+    expect(() => ev(src)).toThrow(CelEvalError);
+    expect(() => ev(src)).toThrow(want);
+  });
+});
+
+describe('CEL error semantics of && and ||', () => {
+  const self = { x: 1 };
+  test.each<[string, unknown]>([
+    ['self.missing == 1 || self.x == 1', true],
+    ['self.x == 1 || self.missing == 1', true],
+    ['self.missing == 1 && self.x == 2', false],
+    ['self.x == 2 && self.missing == 1', false],
+    ['has(self.missing) && self.missing > 0', false],
+  ])('%s absorbs the error', (src, want) => {
+    expect(ev(src, { self })).toBe(want);
+  });
+  test.each(['self.missing == 1 || self.x == 2', 'self.missing == 1 && self.x == 1', 'self.missing == 1'])(
+    '%s propagates the error',
+    (src) => {
+      expect(() => ev(src, { self })).toThrow(/no such key: missing/);
+    },
+  );
+});
+
+describe('CEL fields, has() and macros', () => {
+  const self = {
+    name: 'svc',
+    replicas: 3,
+    ratio: 0.5,
+    labels: { app: 'web', tier: 'front' },
+    ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }],
+    tags: ['a', 'b', 'c'],
+  };
+  test.each<[string, unknown]>([
+    ['self.name', 'svc'],
+    ['self.replicas + 1', 4n],
+    ['self.ratio * 2.0', 1],
+    ['self.labels.app', 'web'],
+    ["self.labels['tier']", 'front'],
+    ['self.ports[1].port', 443n],
+    ['has(self.labels)', true],
+    ['has(self.nope)', false],
+    ['has(self.labels.app)', true],
+    ['self.ports.all(p, p.port > 0)', true],
+    ['self.ports.all(p, p.port > 100)', false],
+    ['self.ports.exists(p, p.name == "https")', true],
+    ['self.ports.exists_one(p, p.port < 1000)', false],
+    ['self.tags.exists_one(t, t == "b")', true],
+    ['self.ports.map(p, p.port)', [80n, 443n]],
+    ['self.ports.map(p, p.port > 100, p.name)', ['https']],
+    ['self.tags.filter(t, t != "b")', ['a', 'c']],
+    ['self.labels.all(k, k.size() > 2)', true],
+    ['self.labels.exists(k, self.labels[k] == "front")', true],
+    ['self.labels.map(k, k)', ['app', 'tier']],
+    ['size(self.tags) == 3 && self.tags.size() == 3', true],
+    ['self.ports.all(p, self.ports.exists_one(q, q.name == p.name))', true],
+    ['[1, 2, 3].all(x, [1, 2, 3].exists(y, y == x))', true],
+    ['self.tags.all(t, t in ["a", "b", "c"])', true],
+  ])('%s', (src, want) => {
+    expect(ev(src, { self })).toEqual(want);
+  });
+
+  test('all() absorbs an error when some element is false, exists() when some is true', () => {
+    const l = { self: [{ a: 1 }, {}] };
+    expect(ev('self.all(x, x.a == 2)', l)).toBe(false);
+    expect(ev('self.exists(x, x.a == 1)', l)).toBe(true);
+    expect(() => ev('self.all(x, x.a == 1)', l)).toThrow(/no such key/);
+  });
+
+  test('field selection on a non-map fails', () => {
+    expect(() => ev('self.a.b', { self: { a: 'str' } })).toThrow(/does not support field selection/);
+  });
+});
+
+describe('CEL standard and Kubernetes library functions', () => {
+  test.each<[string, unknown]>([
+    ['size("héllo")', 5n],
+    ['size([1, 2])', 2n],
+    ['size({"a": 1})', 1n],
+    ['"abc".matches("^a.c$")', true],
+    ['matches("abc", "^b")', false],
+    ['"ABC".matches("(?i)^abc$")', true],
+    ['"hello".startsWith("he")', true],
+    ['"hello".endsWith("lo")', true],
+    ['"hello".contains("ell")', true],
+    ['"HeLLo".lowerAscii()', 'hello'],
+    ['"HeLLo".upperAscii()', 'HELLO'],
+    ['"  x  ".trim()', 'x'],
+    ['"a,b,c".split(",")', ['a', 'b', 'c']],
+    ['["a", "b"].join("-")', 'a-b'],
+    ['"hello".substring(1, 3)', 'el'],
+    ['"hello".indexOf("l")', 2n],
+    ['"hello".lastIndexOf("l")', 3n],
+    ['"hello".charAt(1)', 'e'],
+    ['"a-b-c".replace("-", "+")', 'a+b+c'],
+    ['"abc123".find("[0-9]+")', '123'],
+    ['int("42")', 42n],
+    ['int(3.9)', 3n],
+    ['int(-3.9)', -3n],
+    ['double(3)', 3],
+    ['double("2.5")', 2.5],
+    ['string(42)', '42'],
+    ['string(2.5)', '2.5'],
+    ['string(true)', 'true'],
+    ['uint(3) == 3u', true],
+    ['type(1) == int', true],
+    ['type("a") == string', true],
+    ['type([]) == list', true],
+    ['[1, 2, 3].isSorted()', true],
+    ['[3, 1].isSorted()', false],
+    ['[1, 2, 3].sum()', 6n],
+    ['[2, 9, 4].max()', 9n],
+    ['[2, 9, 4].min()', 2n],
+    ['[1, 2, 1].indexOf(1)', 0n],
+    ['[1, 2, 1].lastIndexOf(1)', 2n],
+  ])('%s', (src, want) => {
+    expect(ev(src)).toEqual(want);
+  });
+
+  test.each<[string, unknown]>([
+    ['timestamp("2024-01-01T00:00:00Z") < timestamp("2024-01-01T00:00:01Z")', true],
+    ['timestamp("2024-01-02T00:00:00+01:00") == timestamp("2024-01-01T23:00:00Z")', true],
+    ['timestamp("2024-03-01T00:00:00Z") - timestamp("2024-02-28T00:00:00Z") == duration("48h")', true],
+    ['timestamp("2024-01-01T00:00:00Z") + duration("1h30m") == timestamp("2024-01-01T01:30:00Z")', true],
+    ['duration("1h") > duration("59m59s")', true],
+    ['duration("1.5s") == duration("1500ms")', true],
+    ['duration("-2m").getSeconds()', -120n],
+    ['timestamp("2024-02-29T13:45:00Z").getFullYear()', 2024n],
+    ['timestamp("2024-02-29T13:45:00Z").getMonth()', 1n],
+    ['timestamp("2024-02-29T13:45:00Z").getDate()', 29n],
+    ['timestamp("2024-02-29T13:45:00Z").getDayOfWeek()', 4n],
+    ['timestamp("2024-02-29T13:45:00Z").getHours()', 13n],
+    ['timestamp("2024-02-29T23:45:00Z").getHours("+02:00")', 1n],
+    ['string(timestamp("2024-01-01T10:00:00.5+02:00"))', '2024-01-01T08:00:00.5Z'],
+    ['string(duration("1h"))', '3600s'],
+    ['int(timestamp("1970-01-01T00:01:00Z"))', 60n],
+  ])('%s', (src, want) => {
+    expect(ev(src)).toEqual(want);
+  });
+
+  test('timestamp and duration values', () => {
+    expect(ev('timestamp("1970-01-01T00:00:01Z")')).toEqual(new CelTimestamp(1_000_000_000n));
+    expect(ev('duration("1ms")')).toEqual(new CelDuration(1_000_000n));
+    expect(() => ev('timestamp("2024-13-01T00:00:00Z")')).toThrow(/invalid RFC 3339/);
+    expect(() => ev('duration("5 parsecs")')).toThrow(/invalid duration/);
+  });
+
+  test.each<[string, unknown]>([
+    ['isIP("10.0.0.1")', true],
+    ['isIP("::1")', true],
+    ['isIP("10.0.0.256")', false],
+    ['isIP("010.0.0.1")', false],
+    ['isCIDR("10.0.0.0/8")', true],
+    ['isCIDR("10.0.0.0/33")', false],
+    ['isCIDR("fd00::/64")', true],
+    ['ip("10.0.0.1").family()', 4n],
+    ['ip("fe80::1").family()', 6n],
+    ['ip("127.0.0.1").isLoopback()', true],
+    ['cidr("10.0.0.0/8").containsIP("10.1.2.3")', true],
+    ['cidr("10.0.0.0/8").containsIP(ip("11.0.0.1"))', false],
+    ['cidr("10.0.0.0/8").containsCIDR("10.1.0.0/16")', true],
+    ['cidr("10.1.2.3/8").prefixLength()', 8n],
+    ['string(cidr("10.1.2.3/8").masked())', '10.0.0.0/8'],
+    ['string(cidr("10.1.2.3/8").ip())', '10.1.2.3'],
+    ['ip("::ffff:0:1") == ip("::ffff:0.0.0.1")', true],
+  ])('%s', (src, want) => {
+    expect(ev(src)).toEqual(want);
+  });
+
+  test('optionals', () => {
+    expect(ev('self.?a.orValue(5)', { self: {} })).toBe(5n);
+    expect(ev('self.?a.orValue(5)', { self: { a: 1 } })).toBe(1n);
+    expect(ev('self.?a.b.hasValue()', { self: { a: {} } })).toBe(false);
+    expect(ev('optional.of(1).value()')).toBe(1n);
+    expect(ev('optional.none().hasValue()')).toBe(false);
+  });
+
+  test('celToString renders lists and maps', () => {
+    expect(celToString(ev('[1, "a", 2.5]'))).toBe('[1, a, 2.5]');
+  });
+});
+
+describe('CEL compile errors', () => {
+  test.each<[string, RegExp]>([
+    ['self.a +', /<input>:1:9: Syntax error: mismatched input '<EOF>' expecting expression/],
+    ['1 +* 2', /<input>:1:4: Syntax error: mismatched input '\*'/],
+    ['(1 + 2', /expecting '\)'/],
+    ['self.a)', /expecting <EOF>/],
+    ['"unterminated', /unterminated string/],
+    ['"bad \\q escape"', /invalid escape/],
+    ['self # 1', /token recognition error at: '#'/],
+    ['foo(1)', /undeclared reference to 'foo'/],
+    ['self.x.frobnicate()', /undeclared reference to 'frobnicate'/],
+    ['other.x == 1', /undeclared reference to 'other'/],
+    ['self.all(x, y > 0)', /undeclared reference to 'y'/],
+    ['has(self)', /invalid argument to has\(\) macro/],
+    ['self.map(x)', /macro 'map' expects 2 or 3 arguments/],
+    ['self.all(1, true)', /argument must be a simple name/],
+    ['if == 1', /reserved identifier: if/],
+    ['99999999999999999999', /out of range/],
+    ['Foo{a: 1}', /message construction/],
+    ['', /expecting expression/],
+  ])('%s', (rule, want) => {
+    const r = compileRule(rule);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error).toMatch(/^compilation failed: ERROR: <input>:\d+:\d+: /);
+      expect(r.error).toMatch(want);
+    }
+    expect(() => evaluateCel(rule, { self: {} })).toThrow(CelCompileError);
+  });
+
+  test.each([
+    'self == oldSelf',
+    '!has(oldSelf.status) || !has(oldSelf.status.startedAt) || self.spec == oldSelf.spec',
+    'self.items.all(i, i.matches("^[a-z]+$"))',
+    'self.x.y.z',
+    'int(self) >= 0 ? true : false',
+  ])('%s compiles', (rule) => {
+    expect(compileRule(rule)).toEqual({ ok: true });
+  });
+
+  test('the same rule compiled twice returns the cached verdict', () => {
+    const a = compileRule('self.nope(');
+    const b = compileRule('self.nope(');
+    expect(a).toEqual(b);
+    expect(a.ok).toBe(false);
+  });
+});
