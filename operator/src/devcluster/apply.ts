@@ -1,0 +1,202 @@
+// managedFields bookkeeping (FieldsV1) and server-side apply: field ownership per manager,
+// conflicts (409 with causes), `force`, removal of fields a manager stopped applying.
+//
+// Simplifications: lists are atomic unless the schema marks them `x-kubernetes-list-type:
+// map` (keyed by `x-kubernetes-list-map-keys`) or `set`; `metadata.finalizers` is a set.
+import { ApiError } from './errors.ts';
+import type { Obj } from './errors.ts';
+import { deepEqual, isObj } from './patch.ts';
+
+type Schema = Obj | undefined;
+
+/** A leaf path is a list of FieldsV1 keys (`f:spec`, `k:{"type":"Ready"}`, `v:"x"`), joined by \u0001. */
+const SEP = '\u0001';
+const SKIP_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
+  'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName']);
+
+function sub(schema: Schema, key: string): Schema {
+  if (!schema) return undefined;
+  const props = schema['properties'];
+  if (isObj(props) && isObj(props[key])) return props[key];
+  const ap = schema['additionalProperties'];
+  return isObj(ap) ? ap : undefined;
+}
+
+function listType(schema: Schema, path: string[]): { type: 'atomic' | 'set' | 'map'; keys: string[] } {
+  const last = path[path.length - 1];
+  if (path.length === 2 && path[0] === 'f:metadata' && last === 'f:finalizers') return { type: 'set', keys: [] };
+  if (path.length === 2 && path[0] === 'f:metadata' && last === 'f:ownerReferences') return { type: 'map', keys: ['uid'] };
+  const t = schema?.['x-kubernetes-list-type'];
+  const keys = schema?.['x-kubernetes-list-map-keys'];
+  if (t === 'map' && Array.isArray(keys)) return { type: 'map', keys: keys.map(String) };
+  if (t === 'set') return { type: 'set', keys: [] };
+  return { type: 'atomic', keys: [] };
+}
+
+/** Leaf paths of an object with their values (JSON), following the schema for list types. */
+export function leaves(obj: Obj, schema: Schema, out = new Map<string, string>()): Map<string, string> {
+  const walk = (v: unknown, s: Schema, path: string[]): void => {
+    if (isObj(v) && s?.['x-kubernetes-map-type'] !== 'atomic' && !(path.length > 0 && Object.keys(v).length === 0)) {
+      for (const [k, child] of Object.entries(v)) {
+        if (path.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
+        if (path.length === 1 && path[0] === 'f:metadata' && SKIP_META.has(k)) continue;
+        walk(child, sub(s, k), [...path, `f:${k}`]);
+      }
+      return;
+    }
+    if (Array.isArray(v)) {
+      const lt = listType(s, path);
+      const items = isObj(s?.['items']) ? (s['items'] as Obj) : undefined;
+      if (lt.type === 'map') {
+        for (const el of v) {
+          if (!isObj(el)) continue;
+          const k = `k:${JSON.stringify(Object.fromEntries(lt.keys.map((key) => [key, el[key]])))}`;
+          walk(el, items, [...path, k]);
+        }
+        return;
+      }
+      if (lt.type === 'set') { for (const el of v) out.set([...path, `v:${JSON.stringify(el)}`].join(SEP), JSON.stringify(el)); return; }
+    }
+    if (path.length) out.set(path.join(SEP), JSON.stringify(v));
+  };
+  walk(obj, schema, []);
+  return out;
+}
+
+export function toFieldsV1(paths: Iterable<string>): Obj {
+  const root: Obj = {};
+  for (const p of paths) {
+    let cur = root;
+    const segs = p.split(SEP);
+    segs.forEach((seg, i) => {
+      if (!isObj(cur[seg])) cur[seg] = {};
+      const next = cur[seg] as Obj;
+      if (i < segs.length - 1 && !(i === 0 && seg === 'f:metadata')) next['.'] = {};
+      cur = next;
+    });
+  }
+  return root;
+}
+
+export function fromFieldsV1(f: unknown, prefix: string[] = [], out = new Set<string>()): Set<string> {
+  if (!isObj(f)) return out;
+  const keys = Object.keys(f).filter((k) => k !== '.');
+  if (keys.length === 0 && prefix.length) out.add(prefix.join(SEP));
+  for (const k of keys) fromFieldsV1(f[k], [...prefix, k], out);
+  return out;
+}
+
+export interface ManagedEntry { manager: string; operation: 'Apply' | 'Update'; apiVersion: string; time: string; fieldsType: 'FieldsV1'; fieldsV1: Obj; subresource?: string }
+
+function entries(obj: Obj | undefined): ManagedEntry[] {
+  const mf = isObj(obj?.['metadata']) ? (obj['metadata'] as Obj)['managedFields'] : undefined;
+  return Array.isArray(mf) ? (mf.filter(isObj) as unknown as ManagedEntry[]) : [];
+}
+
+const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function rebuild(list: { e: ManagedEntry; paths: Set<string> }[]): ManagedEntry[] {
+  return list.filter((x) => x.paths.size > 0).map((x) => ({ ...x.e, fieldsV1: toFieldsV1(x.paths) }));
+}
+
+/** managedFields after a non-apply write by `manager`: it takes every field it changed. */
+export function updateManagedFields(oldObj: Obj | undefined, newObj: Obj, manager: string, apiVersion: string, schema: Schema, subresource?: string): ManagedEntry[] {
+  const before = oldObj ? leaves(oldObj, schema) : new Map<string, string>();
+  const after = leaves(newObj, schema);
+  const changed = new Set<string>();
+  for (const [p, v] of after) if (before.get(p) !== v) changed.add(p);
+  const list = entries(oldObj).map((e) => ({ e, paths: fromFieldsV1(e.fieldsV1) }));
+  if (changed.size === 0 && oldObj) return entries(oldObj);
+  for (const x of list) for (const p of [...x.paths]) if (changed.has(p) || !after.has(p)) x.paths.delete(p);
+  let mine = list.find((x) => x.e.manager === manager && x.e.operation === 'Update' && x.e.subresource === subresource);
+  if (!mine) {
+    mine = { e: { manager, operation: 'Update', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {}, ...(subresource ? { subresource } : {}) }, paths: new Set() };
+    list.push(mine);
+  }
+  mine.e = { ...mine.e, time: now(), apiVersion };
+  for (const p of changed) mine.paths.add(p);
+  return rebuild(list);
+}
+
+function removePath(obj: Obj, segs: string[]): void {
+  let cur: unknown = obj;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i] ?? '';
+    const last = i === segs.length - 1;
+    if (seg.startsWith('f:') && isObj(cur)) {
+      if (last) { delete cur[seg.slice(2)]; return; }
+      cur = cur[seg.slice(2)];
+    } else if (Array.isArray(cur)) {
+      const want = JSON.parse(seg.slice(2)) as unknown;
+      const idx = seg.startsWith('k:')
+        ? cur.findIndex((el) => isObj(el) && isObj(want) && Object.entries(want).every(([k, v]) => deepEqual(el[k], v)))
+        : cur.findIndex((el) => deepEqual(el, want));
+      if (idx < 0) return;
+      if (last) { cur.splice(idx, 1); return; }
+      cur = cur[idx];
+    } else return;
+  }
+}
+
+/** Deep merge of an applied configuration into the live object (maps merged, map-lists by key, sets unioned). */
+function mergeApplied(live: unknown, applied: unknown, schema: Schema, path: string[]): unknown {
+  if (isObj(applied) && isObj(live) && schema?.['x-kubernetes-map-type'] !== 'atomic') {
+    const out: Obj = { ...live };
+    for (const [k, v] of Object.entries(applied)) out[k] = mergeApplied(live[k], v, sub(schema, k), [...path, `f:${k}`]);
+    return out;
+  }
+  if (Array.isArray(applied) && Array.isArray(live)) {
+    const lt = listType(schema, path);
+    const items = isObj(schema?.['items']) ? (schema['items'] as Obj) : undefined;
+    if (lt.type === 'set') return [...live, ...applied.filter((a) => !live.some((l) => deepEqual(l, a)))];
+    if (lt.type === 'map') {
+      const out = [...live];
+      for (const a of applied) {
+        const i = out.findIndex((l) => isObj(l) && isObj(a) && lt.keys.every((k) => deepEqual(l[k], a[k])));
+        if (i >= 0) out[i] = mergeApplied(out[i], a, items, path); else out.push(a);
+      }
+      return out;
+    }
+  }
+  return structuredClone(applied);
+}
+
+/** Server-side apply of `applied` onto `live` (undefined = create) by `manager`. */
+export function serverSideApply(live: Obj | undefined, applied: Obj, manager: string, force: boolean, apiVersion: string, schema: Schema, details: Obj): Obj {
+  const appliedLeaves = leaves(applied, schema);
+  const liveLeaves = live ? leaves(live, schema) : new Map<string, string>();
+  const list = entries(live).map((e) => ({ e, paths: fromFieldsV1(e.fieldsV1) }));
+  const conflicts: { manager: string; apiVersion: string; path: string }[] = [];
+  for (const x of list) {
+    if (x.e.manager === manager && x.e.operation === 'Apply') continue;
+    for (const p of x.paths) {
+      if (appliedLeaves.has(p) && liveLeaves.has(p) && appliedLeaves.get(p) !== liveLeaves.get(p)) {
+        conflicts.push({ manager: x.e.manager, apiVersion: x.e.apiVersion, path: p });
+      }
+    }
+  }
+  const fmt = (p: string): string => p.split(SEP).map((s) => (s.startsWith('f:') ? `.${s.slice(2)}` : `[${s.slice(2)}]`)).join('');
+  if (conflicts.length && !force) {
+    const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: fmt(c.path) }));
+    const lines = conflicts.map((c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${fmt(c.path)}`);
+    const msg = lines.length === 1 ? `Apply failed with 1 conflict: ${lines[0]}` : `Apply failed with ${lines.length} conflicts: ${lines.join('\n')}`;
+    throw new ApiError(409, 'Conflict', msg, { ...details, causes });
+  }
+  for (const c of conflicts) for (const x of list) if (x.e.manager === c.manager) x.paths.delete(c.path);
+  let mine = list.find((x) => x.e.manager === manager && x.e.operation === 'Apply');
+  const previously = mine ? new Set(mine.paths) : new Set<string>();
+  const others = new Set<string>();
+  for (const x of list) if (x !== mine) for (const p of x.paths) others.add(p);
+  let result: Obj = live ? structuredClone(live) : {};
+  for (const p of previously) if (!appliedLeaves.has(p) && !others.has(p)) removePath(result, p.split(SEP));
+  result = mergeApplied(result, applied, schema, []) as Obj;
+  if (!mine) {
+    mine = { e: { manager, operation: 'Apply', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {} }, paths: new Set() };
+    list.push(mine);
+  }
+  mine.e = { ...mine.e, time: now(), apiVersion };
+  mine.paths = new Set(appliedLeaves.keys());
+  const meta = isObj(result['metadata']) ? result['metadata'] : {};
+  result['metadata'] = { ...meta, managedFields: rebuild(list) };
+  return result;
+}
