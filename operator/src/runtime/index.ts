@@ -20,3 +20,9 @@ export {
   type ObjectSource,
 } from './controller.ts';
 export { createLogger, silentLogger, type Logger } from './logging.ts';
+export { ResourceClient, type JsonPatchOp } from './client.ts';
+export { updateStatus, patchStatus, type UpdateStatusOptions } from './status.ts';
+export { finalizer, type FinalizerHandlers } from './finalizers.ts';
+export { EventRecorder, type EventRecorderOptions, type EventType } from './events.ts';
+export { LeaderElector, defaultIdentity, type LeaderElectionOptions } from './leader.ts';
+export { Manager, type ManagerOptions, type LeaderElectionConfig, type StopReason, type ManagedCache, type ManagedController } from './manager.ts';

@@ -1,0 +1,171 @@
+/**
+ * An EventRecorder writing core/v1 Events, with client-go's two protections against floods:
+ * - aggregation: the same (object, type, reason, message) seen again within `windowMs` patches
+ *   the existing Event's `count` and `lastTimestamp` instead of creating a new Event;
+ * - a per-object token bucket (default burst 25, refill 1 per 5 min, as client-go's spam
+ *   filter): beyond it, events for that object are dropped (and counted).
+ * Recording never throws: failures are logged.
+ */
+import { randomBytes } from 'node:crypto';
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event, type KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { realClock, type Clock } from './clock.ts';
+import { errorMessage, isNotFound } from './errors.ts';
+import { silentLogger } from './logging.ts';
+import { TokenBucket } from './ratelimit.ts';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecorderOptions {
+  core: CoreV1Api;
+  /** `source.component` and `reportingController`, e.g. "occupier-operator". */
+  component: string;
+  /** `reportingInstance` and `source.host` (default: hostname_pid). */
+  instance?: string;
+  /** Aggregation window (default 10 min). */
+  windowMs?: number;
+  /** Per-object burst (default 25) and refill rate in events/s (default 1/300). */
+  perObjectBurst?: number;
+  perObjectQps?: number;
+  /** Namespace for events about cluster-scoped objects (default "default"). */
+  clusterScopedNamespace?: string;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+interface Aggregate {
+  name: string;
+  namespace: string;
+  count: number;
+  lastSeen: number;
+  chain: Promise<void>;
+}
+
+const MAX_TRACKED = 4096;
+
+export class EventRecorder {
+  private readonly opts: EventRecorderOptions;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly instance: string;
+  private readonly aggregates = new Map<string, Aggregate>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  private droppedCount = 0;
+
+  constructor(opts: EventRecorderOptions) {
+    this.opts = opts;
+    this.clock = opts.clock ?? realClock;
+    this.log = (opts.logger ?? silentLogger()).child({ component: 'events' });
+    this.instance = opts.instance ?? `${process.env['HOSTNAME'] ?? 'localhost'}_${process.pid}`;
+  }
+
+  /** Events dropped by the per-object rate limit so far. */
+  dropped(): number {
+    return this.droppedCount;
+  }
+
+  normal(obj: KubernetesObject, reason: string, message: string): Promise<void> {
+    return this.record(obj, 'Normal', reason, message);
+  }
+
+  warning(obj: KubernetesObject, reason: string, message: string): Promise<void> {
+    return this.record(obj, 'Warning', reason, message);
+  }
+
+  /** Record an Event about `obj`. Resolves once written (or dropped); never rejects. */
+  record(obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
+    const meta = obj.metadata ?? {};
+    const objectId = meta.uid ?? `${meta.namespace ?? ''}/${meta.name ?? ''}`;
+    const key = `${objectId}\u0000${type}\u0000${reason}\u0000${message}`;
+    const now = this.clock.now();
+    const existing = this.aggregates.get(key);
+    if (!this.allow(objectId)) {
+      this.droppedCount++;
+      this.log.debug({ object: objectId, reason }, 'event dropped by per-object rate limit');
+      return Promise.resolve();
+    }
+    if (existing && now - existing.lastSeen <= (this.opts.windowMs ?? 600_000)) {
+      existing.count++;
+      existing.lastSeen = now;
+      const count = existing.count;
+      existing.chain = existing.chain.then(() => this.bump(existing, count, obj, type, reason, message));
+      return existing.chain;
+    }
+    const namespace = meta.namespace ?? this.opts.clusterScopedNamespace ?? 'default';
+    const name = `${meta.name ?? 'object'}.${(BigInt(now) * 1_000_000n + BigInt(randomBytes(2).readUInt16BE() % 1000) * 1000n).toString(16)}`;
+    const agg: Aggregate = { name, namespace, count: 1, lastSeen: now, chain: Promise.resolve() };
+    agg.chain = this.create(agg, obj, type, reason, message);
+    this.aggregates.delete(key);
+    this.aggregates.set(key, agg);
+    if (this.aggregates.size > MAX_TRACKED) {
+      const oldest = this.aggregates.keys().next().value;
+      if (oldest !== undefined) this.aggregates.delete(oldest);
+    }
+    return agg.chain;
+  }
+
+  private allow(objectId: string): boolean {
+    let bucket = this.buckets.get(objectId);
+    if (!bucket) {
+      bucket = new TokenBucket({ qps: this.opts.perObjectQps ?? 1 / 300, burst: this.opts.perObjectBurst ?? 25, clock: this.clock });
+      this.buckets.set(objectId, bucket);
+      if (this.buckets.size > MAX_TRACKED) {
+        const oldest = this.buckets.keys().next().value;
+        if (oldest !== undefined) this.buckets.delete(oldest);
+      }
+    }
+    return bucket.tryTake();
+  }
+
+  private body(agg: Aggregate, obj: KubernetesObject, type: EventType, reason: string, message: string): CoreV1Event {
+    const meta = obj.metadata ?? {};
+    const ts = new Date(this.clock.now());
+    return {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: agg.name, namespace: agg.namespace },
+      involvedObject: {
+        ...(obj.apiVersion !== undefined ? { apiVersion: obj.apiVersion } : {}),
+        ...(obj.kind !== undefined ? { kind: obj.kind } : {}),
+        ...(meta.name !== undefined ? { name: meta.name } : {}),
+        ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
+        ...(meta.uid !== undefined ? { uid: meta.uid } : {}),
+        ...(meta.resourceVersion !== undefined ? { resourceVersion: meta.resourceVersion } : {}),
+      },
+      type,
+      reason,
+      message: message.length > 1024 ? message.slice(0, 1021) + '...' : message,
+      count: 1,
+      firstTimestamp: ts,
+      lastTimestamp: ts,
+      source: { component: this.opts.component, host: this.instance },
+      reportingComponent: this.opts.component,
+      reportingInstance: this.instance,
+    };
+  }
+
+  private async create(agg: Aggregate, obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
+    try {
+      await this.opts.core.createNamespacedEvent({ namespace: agg.namespace, body: this.body(agg, obj, type, reason, message) });
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err), reason }, 'could not create event');
+    }
+  }
+
+  private async bump(agg: Aggregate, count: number, obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
+    if (count < agg.count) return; // a later bump will write a higher count
+    try {
+      await this.opts.core.patchNamespacedEvent(
+        { name: agg.name, namespace: agg.namespace, body: { count: agg.count, lastTimestamp: new Date(this.clock.now()) } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (err) {
+      if (isNotFound(err)) {
+        // the Event expired or was deleted: start a new one
+        await this.create({ ...agg }, obj, type, reason, message);
+        return;
+      }
+      this.log.warn({ err: errorMessage(err), reason }, 'could not update event');
+    }
+  }
+}
