@@ -29,6 +29,9 @@ const K8S_FORMATS: Record<string, string | null> = {
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
+/** An RFC 3339 time with an explicit offset (Z or ±hh:mm). */
+const RFC3339_WITH_OFFSET = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$';
+
 function isObj(v: unknown): v is Schema {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -74,7 +77,10 @@ export function toStructural(node: Schema): Schema {
     if (mapped === null) delete out.format;
     else {
       out.format = mapped;
-      delete out.pattern; // the API server checks the format itself; zod still checks its pattern at run time
+      // The API server checks the format itself (zod still checks its own pattern at run time),
+      // but its date-time also takes times without an offset: we want the offset explicit.
+      if (mapped === 'date-time') out.pattern = RFC3339_WITH_OFFSET;
+      else delete out.pattern;
     }
   }
   for (const key of ['anyOf', 'oneOf'] as const) {
