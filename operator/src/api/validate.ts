@@ -5,7 +5,7 @@
  * CEL rules attached with `rules()` are evaluated here too (by the same interpreter the
  * embedded API server uses), so a manifest refused by the CRD is refused here as well.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { evaluateCel } from '../schema/index.ts';
 import { API_VERSION, rulesOf } from './common.ts';
 import { KINDS, kindInfo, resourceSchema } from './kinds.ts';
@@ -55,7 +55,6 @@ function celErrors(schema: z.ZodType, value: unknown, path: PropertyKey[], out: 
     try {
       ok = evaluateCel(r.rule, { self: value });
     } catch (err) {
-      ok = false;
       out.push({ field: formatPath(path), message: `rule ${r.rule} could not be evaluated: ${(err as Error).message}` });
       continue;
     }
