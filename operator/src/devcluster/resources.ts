@@ -245,7 +245,7 @@ export class Resources {
     if (Array.isArray(m['finalizers']) && m['finalizers'].length === 0) delete m['finalizers'];
     const warnings = this.validateObject(ctx, o, old);
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') o['status'] = crdStatus(o);
-    if (om['generation'] !== undefined && !deepEqual(withoutMetaStatus(o), withoutMetaStatus(old))) m['generation'] = Number(om['generation']) + 1;
+    if (om['generation'] !== undefined && !deepEqual(withoutMetaStatus(o, statusSub), withoutMetaStatus(old, statusSub))) m['generation'] = Number(om['generation']) + 1;
     if (ssaManager === undefined) m['managedFields'] = updateManagedFields(old, o, this.manager(ctx), apiVersionOf(r, ctx.version), r.schemas.get(r.version), ctx.sub);
     if (deepEqual(withoutRv(o), withoutRv(old))) return { code: 200, body: this.view(old, r, ctx.version), warnings };
     if (!m['managedFields'] || (Array.isArray(m['managedFields']) && m['managedFields'].length === 0)) delete m['managedFields'];
@@ -349,9 +349,9 @@ export class Resources {
   }
 }
 
-function withoutMetaStatus(o: Obj): Obj {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
-  return rest;
+function withoutMetaStatus(o: Obj, statusSub: boolean): Obj {
+  const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = o;
+  return statusSub ? rest : { ...rest, status };
 }
 
 function withoutRv(o: Obj): Obj {
