@@ -228,6 +228,10 @@ const siteStatus = z
       ['name'],
       'Registered shared Wi-Fi devices.',
     ).optional(),
+    inventory: listSet(
+      z.string(),
+      'Every external item provisioned at the site, as capability/type/key: what the operator removes when spec no longer wants it.',
+    ).optional(),
   })
   .strict()
   .describe('Observed state at one site.');
