@@ -1,0 +1,340 @@
+/**
+ * The runtime against the embedded dev cluster, through the real client-node client.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Cache,
+  Controller,
+  ControllerRateLimiter,
+  EventRecorder,
+  Manager,
+  RuntimeMetrics,
+  finalizer,
+  updateStatus,
+  silentLogger,
+  type ReconcileContext,
+} from '../../operator/src/runtime/index.ts';
+import { GIZMO, eventually, gizmo, startTestCluster, type Gizmo, type TestCluster } from './fixtures/cluster.ts';
+import { startProxy } from './fixtures/proxy.ts';
+
+let tc: TestCluster;
+let nsSeq = 0;
+
+beforeAll(async () => {
+  tc = await startTestCluster({ watchWindow: 20 });
+});
+afterAll(async () => {
+  await tc?.stop();
+});
+
+/** A fresh namespace per test, so caches and assertions do not see each other's objects. */
+async function namespace(): Promise<string> {
+  const name = `t${++nsSeq}-${Date.now().toString(36)}`;
+  await tc.core.createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+function gizmoCache(ns: string, extra: Partial<ConstructorParameters<typeof Cache<Gizmo>>[0]> = {}): Cache<Gizmo> {
+  return new Cache<Gizmo>({ kubeConfig: tc.kc, resource: GIZMO, namespace: ns, ...extra });
+}
+
+describe('controller against the dev cluster', () => {
+  it('backs off with growing delays while reconcile fails, and starts from the base again after a success', async () => {
+    const ns = await namespace();
+    const cache = gizmoCache(ns);
+    const attempts: number[] = [];
+    let failUntil = 5;
+    const controller = new Controller<Gizmo>({
+      name: 'backoff',
+      primary: cache,
+      rateLimiter: new ControllerRateLimiter({ baseMs: 20 }),
+      reconcile: async (obj) => {
+        if (!obj) return;
+        attempts.push(performance.now());
+        if (attempts.length <= failUntil) throw new Error('driver unavailable');
+      },
+    });
+    cache.start();
+    await cache.waitForSync();
+    controller.start();
+    await tc.gizmos.create(gizmo('g', { size: 1 }, ns));
+    await eventually(() => attempts.length === 6, 10_000, '6 attempts');
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+    // 20, 40, 80, 160, 320 ms (timers never fire early; allow scheduling slack above)
+    gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(20 * 2 ** i - 1));
+    gaps.forEach((g, i) => expect(g).toBeLessThan(20 * 2 ** i + 150));
+    expect(controller.queue.numRequeues(`${ns}/g`)).toBe(0);
+
+    failUntil = 7;
+    await tc.gizmos.mergePatch(ns, 'g', { spec: { size: 2 } });
+    await eventually(() => attempts.length === 8, 10_000, '8 attempts');
+    expect(attempts[7]! - attempts[6]!).toBeLessThan(20 + 150);
+    expect(attempts[7]! - attempts[6]!).toBeGreaterThanOrEqual(19);
+    await controller.stop();
+    await cache.stop();
+  });
+
+  it('a burst of 1,000 updates to one key is reconciled a handful of times, never concurrently, ending on the last state', async () => {
+    const ns = await namespace();
+    const cache = gizmoCache(ns);
+    let running = 0;
+    let maxRunning = 0;
+    const seenSizes: number[] = [];
+    const controller = new Controller<Gizmo>({
+      name: 'burst',
+      primary: cache,
+      workers: 4,
+      reconcile: async (obj) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        seenSizes.push(obj?.spec?.size ?? -1);
+        await new Promise((r) => setTimeout(r, 500));
+        running--;
+      },
+    });
+    cache.start();
+    await cache.waitForSync();
+    await tc.gizmos.create(gizmo('hot', { size: 0 }, ns));
+    controller.start();
+    const t0 = performance.now();
+    let next = 1;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next <= 1_000) {
+          const size = next++;
+          await tc.gizmos.mergePatch(ns, 'hot', { metadata: { annotations: { size: String(size) } }, spec: { size } });
+        }
+      }),
+    );
+    const burstMs = performance.now() - t0;
+    const final = await tc.gizmos.get(ns, 'hot');
+    const finalSize = final.spec?.size ?? 0;
+    await eventually(() => seenSizes.at(-1) === finalSize && running === 0 && controller.queue.len() === 0, 10_000, 'last state reconciled');
+    console.log(`burst: 1000 updates in ${burstMs.toFixed(0)} ms -> ${seenSizes.length} reconciles`);
+    expect(maxRunning).toBe(1);
+    expect(seenSizes.length).toBeLessThanOrEqual(Math.ceil(burstMs / 500) + 3);
+    expect(seenSizes.length).toBeLessThan(25);
+    await controller.stop();
+    await cache.stop();
+  });
+
+  it('scheduled wake-ups: the earlier of two requests wins, the later one is dropped', async () => {
+    const ns = await namespace();
+    const cache = gizmoCache(ns);
+    const at: number[] = [];
+    let t0 = 0;
+    const controller = new Controller<Gizmo>({
+      name: 'schedule',
+      primary: cache,
+      reconcile: async (obj) => {
+        if (!obj) return;
+        at.push(performance.now() - t0);
+        return at.length === 1 ? { requeueAfter: 2_000 } : { requeueAfter: 60_000 };
+      },
+    });
+    cache.start();
+    await cache.waitForSync();
+    controller.start();
+    t0 = performance.now();
+    await tc.gizmos.create(gizmo('s', {}, ns));
+    await eventually(() => at.length === 1);
+    controller.enqueue(`${ns}/s`, 5_000); // later than the pending 2 s: dropped
+    controller.enqueue(`${ns}/s`, 400); // earlier: wins
+    await new Promise((r) => setTimeout(r, 2_600));
+    expect(at).toHaveLength(2);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(399);
+    expect(at[1]! - at[0]!).toBeLessThan(1_000);
+    await controller.stop();
+    await cache.stop();
+  });
+
+  it('finalizer helper: adding ends the pass, apply runs with the finalizer, cleanup runs before removal', async () => {
+    const ns = await namespace();
+    const cache = gizmoCache(ns);
+    const log: string[] = [];
+    const controller = new Controller<Gizmo>({
+      name: 'finalizer',
+      primary: cache,
+      reconcile: async (obj) => {
+        if (!obj) {
+          log.push('gone');
+          return;
+        }
+        return finalizer(tc.gizmos, obj, 'runtime.test.example.com/cleanup', {
+          apply: async (o) => void log.push(`apply:${o.metadata?.finalizers?.join(',')}`),
+          cleanup: async () => void log.push('cleanup'),
+        });
+      },
+    });
+    cache.start();
+    await cache.waitForSync();
+    controller.start();
+    await tc.gizmos.create({ ...gizmo('f', {}, ns), metadata: { name: 'f', namespace: ns, finalizers: ['someone.else/keep'] } });
+    await eventually(() => log.includes('apply:someone.else/keep,runtime.test.example.com/cleanup'), 5_000, 'apply');
+    await tc.gizmos.delete(ns, 'f');
+    await eventually(() => log.includes('cleanup'), 5_000, 'cleanup');
+    const after = await eventually(async () => {
+      const o = await tc.gizmos.get(ns, 'f');
+      return o.metadata?.finalizers?.length === 1 ? o : undefined;
+    });
+    expect(after.metadata?.finalizers).toEqual(['someone.else/keep']);
+    await tc.gizmos.jsonPatch(ns, 'f', [{ op: 'remove', path: '/metadata/finalizers/0' }]);
+    await eventually(() => log.includes('gone'), 5_000, 'deleted');
+    expect(log.filter((l) => l.startsWith('apply'))).not.toHaveLength(0);
+    expect(log.indexOf('cleanup')).toBeGreaterThan(log.findIndex((l) => l.startsWith('apply')));
+    await controller.stop();
+    await cache.stop();
+  });
+});
+
+describe('status writes', () => {
+  it('retry on conflict: re-read and re-apply the mutator', async () => {
+    const ns = await namespace();
+    const created = await tc.gizmos.create(gizmo('c', {}, ns));
+    let calls = 0;
+    // Both writers start from the same (soon stale) object: one of them must conflict.
+    const [a, b] = await Promise.all([
+      updateStatus(tc.gizmos, ns, 'c', (o) => {
+        calls++;
+        o.status = { ...o.status, notes: [...(o.status?.notes ?? []), 'a'] };
+      }, { current: created }),
+      updateStatus(tc.gizmos, ns, 'c', (o) => {
+        calls++;
+        o.status = { ...o.status, notes: [...(o.status?.notes ?? []), 'b'] };
+      }, { current: created }),
+    ]);
+    expect(calls).toBe(3);
+    const final = await tc.gizmos.get(ns, 'c');
+    expect([...(final.status?.notes ?? [])].sort()).toEqual(['a', 'b']);
+    expect([a.metadata?.resourceVersion, b.metadata?.resourceVersion]).toContain(final.metadata?.resourceVersion);
+    // a mutator returning false writes nothing
+    const same = await updateStatus(tc.gizmos, ns, 'c', () => false);
+    expect(same.metadata?.resourceVersion).toBe(final.metadata?.resourceVersion);
+  });
+});
+
+describe('cache', () => {
+  it('relists after 410 Gone and misses no object (adds, updates and deletes made while the watch was cut)', async () => {
+    const ns = await namespace();
+    const proxy = await startProxy(Number(new URL(tc.cluster.url).port));
+    const kc = new KubeConfig();
+    kc.loadFromFile(tc.cluster.kubeconfigPath);
+    const cluster = kc.getCurrentCluster()!;
+    kc.clusters = [{ ...cluster, server: `https://127.0.0.1:${proxy.port}` }];
+    for (let i = 0; i < 5; i++) await tc.gizmos.create(gizmo(`keep-${i}`, { size: i }, ns));
+    for (let i = 0; i < 5; i++) await tc.gizmos.create(gizmo(`doomed-${i}`, {}, ns));
+    const cache = new Cache<Gizmo>({ kubeConfig: kc, resource: GIZMO, namespace: ns, backoff: { initialMs: 200, maxMs: 400 }, logger: silentLogger() });
+    const deleted: string[] = [];
+    cache.addHandler({ onDelete: (o) => deleted.push(o.metadata?.name ?? '') });
+    cache.start();
+    await cache.waitForSync();
+    expect(cache.list()).toHaveLength(10);
+    expect(cache.listCount()).toBe(1);
+
+    proxy.cut();
+    // more changes than the server's watch window (20 events) while the cache is cut off
+    for (let i = 0; i < 5; i++) await tc.gizmos.delete(ns, `doomed-${i}`);
+    for (let i = 0; i < 5; i++) await tc.gizmos.mergePatch(ns, `keep-${i}`, { spec: { size: 100 + i } });
+    for (let i = 0; i < 20; i++) await tc.gizmos.create(gizmo(`new-${i}`, {}, ns));
+    await new Promise((r) => setTimeout(r, 300));
+    proxy.restore();
+
+    await eventually(() => cache.listCount() >= 2, 10_000, 'relist');
+    await eventually(() => cache.list().length === 25, 5_000, '25 objects');
+    const server = (await tc.gizmos.api.listNamespacedCustomObject({ group: GIZMO.group, version: 'v1', plural: 'gizmos', namespace: ns })) as { items: Gizmo[] };
+    const expected = Object.fromEntries(server.items.map((o) => [o.metadata?.name, o.metadata?.resourceVersion]));
+    const cached = Object.fromEntries(cache.list().map((o) => [o.metadata?.name, o.metadata?.resourceVersion]));
+    expect(cached).toEqual(expected);
+    expect(deleted.sort()).toEqual(['doomed-0', 'doomed-1', 'doomed-2', 'doomed-3', 'doomed-4']);
+    expect(cache.get(`${ns}/keep-3`)?.spec?.size).toBe(103);
+    await cache.stop();
+    await proxy.close();
+  });
+
+  it('indexes objects and keeps indexes current on update and delete', async () => {
+    const ns = await namespace();
+    const cache = gizmoCache(ns, { indexers: { ref: (o) => (o.spec?.ref ? [o.spec.ref] : []) } });
+    cache.start();
+    await cache.waitForSync();
+    await tc.gizmos.create(gizmo('o1', { ref: 'alpha' }, ns));
+    await tc.gizmos.create(gizmo('o2', { ref: 'alpha' }, ns));
+    await tc.gizmos.create(gizmo('o3', { ref: 'beta' }, ns));
+    await eventually(() => cache.byIndex('ref', 'alpha').length === 2);
+    await tc.gizmos.mergePatch(ns, 'o2', { spec: { ref: 'beta' } });
+    await tc.gizmos.delete(ns, 'o3');
+    await eventually(() => cache.byIndex('ref', 'alpha').length === 1 && cache.byIndex('ref', 'beta').length === 1);
+    expect(cache.byIndex('ref', 'beta').map((o) => o.metadata?.name)).toEqual(['o2']);
+    await cache.stop();
+  });
+});
+
+describe('events', () => {
+  it('aggregates repeats into one Event with a count, and rate-limits per object', async () => {
+    const ns = await namespace();
+    const obj = await tc.gizmos.create(gizmo('e', {}, ns));
+    const recorder = new EventRecorder({ core: tc.core, component: 'runtime-test', perObjectBurst: 25 });
+    for (let i = 0; i < 10; i++) await recorder.warning(obj, 'DriverFailed', 'network driver timed out');
+    await recorder.normal(obj, 'Provisioned', 'all done');
+    const list = await tc.core.listNamespacedEvent({ namespace: ns });
+    const failed = list.items.filter((e) => e.reason === 'DriverFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({
+      type: 'Warning',
+      count: 10,
+      message: 'network driver timed out',
+      involvedObject: { kind: 'Gizmo', name: 'e', namespace: ns, uid: obj.metadata?.uid },
+      source: { component: 'runtime-test' },
+      reportingComponent: 'runtime-test',
+    });
+    expect(new Date(failed[0]!.lastTimestamp!).getTime()).toBeGreaterThanOrEqual(new Date(failed[0]!.firstTimestamp!).getTime());
+    expect(list.items.filter((e) => e.reason === 'Provisioned')).toHaveLength(1);
+
+    // a hot loop with distinct messages: the per-object bucket (25, 11 used) lets 14 more through
+    for (let i = 0; i < 40; i++) await recorder.warning(obj, 'Loop', `attempt ${i}`);
+    const after = await tc.core.listNamespacedEvent({ namespace: ns });
+    expect(after.items.filter((e) => e.reason === 'Loop')).toHaveLength(14);
+    expect(recorder.dropped()).toBe(26);
+  });
+});
+
+describe('manager', () => {
+  it('serves /metrics with every runtime metric name, /healthz and /readyz', async () => {
+    const ns = await namespace();
+    const metrics = new RuntimeMetrics();
+    const cache = gizmoCache(ns);
+    const controller = new Controller<Gizmo>({ name: 'gizmo', primary: cache, metrics, reconcile: async (_o, _ctx: ReconcileContext) => {} });
+    const manager = new Manager({ kubeConfig: tc.kc, port: 0, host: '127.0.0.1', metrics, handleSignals: false, logger: silentLogger() });
+    manager.addCache(cache);
+    manager.addController(controller);
+    const run = manager.run();
+    await eventually(() => manager.port);
+    const base = `http://127.0.0.1:${manager.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 5_000, 'ready');
+    await tc.gizmos.create(gizmo('m', {}, ns));
+    const text = await eventually(async () => {
+      const t = await (await fetch(`${base}/metrics`)).text();
+      return t.includes('occupier_operator_reconcile_total{controller="gizmo",result="success"} 1') ? t : undefined;
+    });
+    for (const name of [
+      'occupier_operator_reconcile_total',
+      'occupier_operator_reconcile_errors_total',
+      'occupier_operator_reconcile_time_seconds',
+      'occupier_operator_workqueue_depth',
+      'occupier_operator_workqueue_adds_total',
+      'occupier_operator_workqueue_queue_duration_seconds',
+      'occupier_operator_workqueue_work_duration_seconds',
+      'occupier_operator_workqueue_unfinished_work_seconds',
+      'occupier_operator_workqueue_longest_running_processor_seconds',
+      'occupier_operator_workqueue_retries_total',
+      'occupier_operator_leader_election_master_status',
+    ]) {
+      expect(text).toContain(`# TYPE ${name} `);
+    }
+    expect(text).toContain('occupier_operator_reconcile_total{controller="gizmo",result="terminal_error"} 0');
+    expect(text).toContain('occupier_operator_workqueue_adds_total{name="gizmo"} 1');
+    await manager.stop();
+    expect(await run).toBe('stopped');
+  });
+});
