@@ -1,0 +1,72 @@
+-- Argo CD health check for occupier.dev/v1alpha1 Site (cluster-scoped).
+--   Suspended    annotation occupier.dev/paused: "true"
+--   Progressing  no status yet; generation not yet observed; Ready not True for a
+--                transient reason (e.g. Provisioning); no Ready condition yet
+--   Degraded     Ready=False with reason Degraded, Blocked, Failed or DecommissionFailed
+--   Healthy      Ready=True
+local hs = {}
+
+local DEGRADED_REASONS = { Degraded = true, Blocked = true, Failed = true, DecommissionFailed = true }
+
+local function condition(status, ctype)
+  if status == nil or status.conditions == nil then
+    return nil
+  end
+  for _, c in ipairs(status.conditions) do
+    if c.type == ctype then
+      return c
+    end
+  end
+  return nil
+end
+
+-- "<label> (<reason>): <message>", leaving out what is missing.
+local function explain(label, c)
+  local text = label
+  if c ~= nil then
+    if c.reason ~= nil and c.reason ~= "" and c.reason ~= label then
+      text = text .. " (" .. c.reason .. ")"
+    end
+    if c.message ~= nil and c.message ~= "" then
+      text = text .. ": " .. c.message
+    end
+  end
+  return text
+end
+
+local metadata = obj.metadata or {}
+local annotations = metadata.annotations or {}
+if annotations["occupier.dev/paused"] == "true" then
+  hs.status = "Suspended"
+  hs.message = "Paused by annotation occupier.dev/paused=true"
+  return hs
+end
+
+local status = obj.status
+if status == nil then
+  hs.status = "Progressing"
+  hs.message = "Waiting for the operator to report status"
+  return hs
+end
+
+if metadata.generation ~= nil and (status.observedGeneration == nil or status.observedGeneration < metadata.generation) then
+  hs.status = "Progressing"
+  hs.message = "Waiting for the operator to observe generation " .. metadata.generation
+  return hs
+end
+
+local ready = condition(status, "Ready")
+if ready == nil then
+  hs.status = "Progressing"
+  hs.message = "Waiting for the Ready condition"
+elseif ready.status == "True" then
+  hs.status = "Healthy"
+  hs.message = explain("Ready", ready)
+elseif ready.status == "False" and DEGRADED_REASONS[ready.reason] then
+  hs.status = "Degraded"
+  hs.message = explain("Not ready", ready)
+else
+  hs.status = "Progressing"
+  hs.message = explain("Not ready", ready)
+end
+return hs
