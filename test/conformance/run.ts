@@ -1,0 +1,28 @@
+// `npm run test:conformance -- [--kubeconfig <path>]`: runs the conformance suite with vitest,
+// against the given cluster (e.g. kind) or, without --kubeconfig, against the embedded one.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({ options: { kubeconfig: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
+if (values.help) {
+  process.stdout.write('Usage: npm run test:conformance -- [--kubeconfig ~/.kube/config] [vitest filters...]\n');
+  process.exit(0);
+}
+const env = { ...process.env };
+if (values.kubeconfig) {
+  const path = resolve(values.kubeconfig.replace(/^~(?=\/)/, homedir()));
+  if (!existsSync(path)) {
+    process.stderr.write(`kubeconfig not found: ${path}\n`);
+    process.exit(2);
+  }
+  env['CONFORMANCE_KUBECONFIG'] = path;
+  process.stdout.write(`conformance suite against ${path}\n`);
+} else process.stdout.write('conformance suite against the embedded dev cluster\n');
+const root = resolve(import.meta.dirname, '../..');
+const vitest = resolve(root, 'node_modules/vitest/vitest.mjs');
+const files = positionals.length ? positionals : ['test/conformance/'];
+const r = spawnSync(process.execPath, [vitest, 'run', ...files], { cwd: root, env, stdio: 'inherit' });
+process.exit(r.status ?? 1);
