@@ -13,7 +13,7 @@ export interface Condition<Type extends string = string, Reason extends string =
   message: string;
   /** RFC 3339 time of the last status change. */
   lastTransitionTime: string;
-  observedGeneration?: number;
+  observedGeneration?: number | undefined;
 }
 
 /** A condition as a caller builds it: times and generation are stamped by `setCondition`. */

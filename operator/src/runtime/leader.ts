@@ -53,6 +53,7 @@ export class LeaderElector {
   private observedHolder: string | undefined;
   private lease: V1Lease | undefined;
   private inflight: Promise<boolean> | undefined;
+  private expiresAt = 0;
 
   constructor(opts: LeaderElectionOptions) {
     this.opts = opts;
@@ -80,7 +81,10 @@ export class LeaderElector {
     const signal = this.stopper.signal;
     while (!signal.aborted) {
       if (await this.attempt()) break;
-      await this.sleep(this.retryPeriodMs * (1 + Math.random() * 0.2));
+      // Retry every retryPeriod (jittered), but wake up right when the observed lease expires.
+      const retry = this.retryPeriodMs * (1 + Math.random() * 0.2);
+      const untilExpiry = this.expiresAt - this.clock.now();
+      await this.sleep(untilExpiry > 0 ? Math.min(retry, untilExpiry + 5) : retry);
     }
     if (signal.aborted) return;
     this.setLeading(true);
@@ -184,6 +188,7 @@ export class LeaderElector {
       this.observe(lease, now);
       const holder = lease.spec?.holderIdentity || undefined;
       const held = lease.spec?.leaseDurationSeconds ?? leaseDurationSeconds;
+      this.expiresAt = holder !== undefined && holder !== this.identity ? this.observedTime + held * 1000 : 0;
       if (holder !== undefined && holder !== this.identity && this.observedTime + held * 1000 > now) return false;
       if (this.stopper.signal.aborted) return false;
       const t = new V1MicroTime(now);
