@@ -143,6 +143,7 @@ export class Resources {
     delete m['deletionGracePeriodSeconds'];
     if (!r.builtin || r.key === 'apiextensions.k8s.io/customresourcedefinitions') m['generation'] = 1;
     if (r.statusSubresource && !r.builtin) delete o['status'];
+    if (r.key === '/secrets' && !o['type']) o['type'] = 'Opaque';
     if (r.key === '/namespaces') {
       o['spec'] = { finalizers: ['kubernetes'] };
       o['status'] = { phase: 'Active' };

@@ -13,6 +13,7 @@ import type { Registry, ResourceInfo } from './registry.ts';
 import type { Ctx, Resources, Result } from './resources.ts';
 import type { Store } from './store.ts';
 import { columnsFor, table, wantsTable } from './table.ts';
+import { decodeProtobuf } from './protobuf.ts';
 
 export interface ServerDeps {
   registry: Registry;
@@ -28,6 +29,10 @@ export interface ServerDeps {
 const MAX_BODY = 8 * 1024 * 1024;
 
 function readBody(req: IncomingMessage): Promise<string> {
+  return readRaw(req).then((b) => b.toString('utf8'));
+}
+
+function readRaw(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -36,7 +41,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size > MAX_BODY) { reject(new ApiError(413, 'RequestEntityTooLarge', 'request entity too large')); req.destroy(); return; }
       chunks.push(c);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -92,16 +97,14 @@ export function createApiServer(d: ServerDeps): { server: Server; closers: Set<(
       if (!doc) return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
       return send(res, 200, doc);
     }
+    const segs = path.split('/').filter(Boolean);
+    if (segs.length === 2 && segs[0] === 'apis') {
+      const g = apiGroup(d.registry, decodeURIComponent(segs[1] ?? ''));
+      if (g) return send(res, 200, g);
+      return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
+    }
     const p = parsePath(path);
     if (!p) return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
-    if (p.group && p.rest.length === 0 && path.split('/').filter(Boolean).length === 2) {
-      const g = apiGroup(d.registry, p.group);
-      if (g) return send(res, 200, g);
-    }
-    if (path.split('/').filter(Boolean).length === 2 && p.group) {
-      const g = apiGroup(d.registry, p.group);
-      if (g) return send(res, 200, g);
-    }
     if (p.rest.length === 0) {
       const rl = resourceList(d.registry, p.group, p.version);
       if (!rl) return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
@@ -140,6 +143,7 @@ async function serve(d: ServerDeps, ctx: Ctx, method: string, req: IncomingMessa
   const r = ctx.info;
   if (r.virtual && !(collection && method === 'POST')) throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
   const body = async (): Promise<unknown> => {
+    if (String(req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) return decodeProtobuf(await readRaw(req));
     const raw = await readBody(req);
     if (!raw) return undefined;
     try { return JSON.parse(raw) as unknown; } catch (e) { throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`); }
