@@ -49,7 +49,8 @@ export function classifyApiError(err: unknown): ApiErrorKind {
     const name = rec['name'];
     if (name === 'TimeoutError' || name === 'AbortError') return 'retryable';
     const cause = rec['cause'];
-    if (cause !== undefined && cause !== err) return classifyApiError(cause) === 'retryable' ? 'retryable' : 'other';
+    if (cause !== undefined && cause !== err && classifyApiError(cause) === 'retryable') return 'retryable';
+    // undici's fetch wraps every network failure (refused, reset, DNS, TLS) in this TypeError
     if (rec['message'] === 'fetch failed') return 'retryable';
   }
   return 'other';
