@@ -12,6 +12,16 @@ export function applyDefaults(schema: JSONSchemaProps, obj: unknown): void {
   walk(schema, obj);
 }
 
+const defaultedCache = new WeakMap<JSONSchemaProps, [string, JSONSchemaProps][]>();
+function defaulted(s: JSONSchemaProps, props: Record<string, JSONSchemaProps>): [string, JSONSchemaProps][] {
+  let d = defaultedCache.get(s);
+  if (d === undefined) {
+    d = Object.entries(props).filter(([, ps]) => ps.default !== undefined);
+    defaultedCache.set(s, d);
+  }
+  return d;
+}
+
 function walk(s: JSONSchemaProps, v: unknown): void {
   if (Array.isArray(v)) {
     const items = s.items;
@@ -25,17 +35,17 @@ function walk(s: JSONSchemaProps, v: unknown): void {
   if (!isObject(v)) return;
   const props = s.properties;
   if (props !== undefined) {
-    for (const k of Object.keys(props)) {
-      const ps = props[k] as JSONSchemaProps;
+    for (const [k, ps] of defaulted(s, props)) {
       const cur = v[k];
-      if (cur === undefined || (cur === null && ps.nullable !== true)) {
-        if (ps.default !== undefined) v[k] = structuredClone(ps.default);
-        else if (cur === null) delete v[k];
-      }
+      if (cur === undefined || (cur === null && ps.nullable !== true)) v[k] = structuredClone(ps.default);
     }
     for (const k of Object.keys(v)) {
       const ps = props[k];
-      if (ps !== undefined) walk(ps, v[k]);
+      if (ps === undefined) continue;
+      const cur = v[k];
+      if (cur === null) {
+        if (ps.nullable !== true) delete v[k];
+      } else if (typeof cur === 'object') walk(ps, cur);
     }
   }
   const addl = s.additionalProperties;

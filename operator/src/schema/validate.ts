@@ -1,6 +1,6 @@
 import { compile, CelCompileError, CelEvalError } from './cel/program.ts';
 import type { Program } from './cel/program.ts';
-import { CelOptional, parseDuration, parseTimestamp } from './cel/values.ts';
+import { CelOptional, parseDuration, parseTimestamp, RAW_JSON } from './cel/values.ts';
 import { re2 } from './cel/functions.ts';
 import { checkFormat } from './formats.ts';
 import { isObject } from './types.ts';
@@ -100,9 +100,14 @@ function hasSpecialFormat(s: JSONSchemaProps, seen: Set<JSONSchemaProps>): boole
   return false;
 }
 
-/** The value as CEL sees it: date/date-time strings become timestamps, durations durations, byte bytes. */
+/**
+ * The value as CEL sees it: date/date-time strings become timestamps, duration strings
+ * durations, byte strings bytes. Objects and arrays whose schema has such formats below
+ * them are wrapped in a read-only view that converts each child on first access, so a rule
+ * pays only for the fields it reads.
+ */
 function toCel(s: JSONSchemaProps, v: unknown): unknown {
-  if (!info(s).special || v === null || v === undefined) return v;
+  if (v === null || v === undefined || !info(s).special) return v;
   if (typeof v === 'string') {
     switch (s.format) {
       case 'date':
@@ -113,20 +118,49 @@ function toCel(s: JSONSchemaProps, v: unknown): unknown {
       case 'duration':
         return parseDuration(v) ?? v;
       case 'byte':
-        return Uint8Array.from(Buffer.from(v, 'base64'));
+        return BASE64.test(v) ? Uint8Array.from(Buffer.from(v, 'base64')) : v;
     }
     return v;
   }
-  if (Array.isArray(v)) return s.items === undefined ? v : v.map((x) => toCel(s.items as JSONSchemaProps, x));
+  if (Array.isArray(v)) {
+    const items = s.items;
+    if (items === undefined) return v;
+    return viewOf(v, (_k) => items);
+  }
   if (isObject(v)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      const ps = s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
-      out[k] = ps === undefined ? x : toCel(ps, x);
-    }
-    return out;
+    const addl = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+    return viewOf(v, (k) => s.properties?.[k] ?? addl);
   }
   return v;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function viewOf(raw: object, childSchema: (key: string) => JSONSchemaProps | undefined): object {
+  return new Proxy(raw, view(childSchema));
+}
+
+function view(childSchema: (key: string) => JSONSchemaProps | undefined): ProxyHandler<object> {
+  const cache = new Map<string, unknown>();
+  return {
+    get(target, key, receiver) {
+      if (key === RAW_JSON) return target;
+      if (typeof key !== 'string' || !Object.prototype.hasOwnProperty.call(target, key) || (Array.isArray(target) && key === 'length'))
+        return Reflect.get(target, key, receiver) as unknown;
+      if (cache.has(key)) return cache.get(key);
+      const raw = (target as Record<string, unknown>)[key];
+      const cs = childSchema(key);
+      const out = cs === undefined ? raw : toCel(cs, raw);
+      cache.set(key, out);
+      return out;
+    },
+    set() {
+      return false;
+    },
+    deleteProperty() {
+      return false;
+    },
+  };
 }
 
 // ---- the walk ----

@@ -139,9 +139,47 @@ function numeric(v: unknown): number | bigint | undefined {
   return undefined;
 }
 
+/** Typed read-only views over JSON (see validate.ts) answer this key with the raw JSON they wrap. */
+export const RAW_JSON: unique symbol = Symbol('rawJson');
+function rawOf(v: object): object {
+  return ((v as { [RAW_JSON]?: object })[RAW_JSON]) ?? v;
+}
+
+/** Structural equality of raw JSON values; true implies CEL equality of their typed views. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || !isPlain(a) || !isPlain(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ra) {
+    if (!Object.prototype.hasOwnProperty.call(rb, k) || !jsonEqual(ra[k], rb[k])) return false;
+    n++;
+  }
+  for (const k in rb) if (Object.prototype.hasOwnProperty.call(rb, k)) n--;
+  return n === 0;
+}
+
+function isPlain(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 /** CEL heterogeneous equality (numbers compare by value across int/uint/double). */
 export function celEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) {
+    // fast path: identical raw JSON is equal whatever the CEL types of its leaves
+    const ra = rawOf(a);
+    const rb = rawOf(b);
+    if ((Array.isArray(ra) || isPlain(ra)) && (Array.isArray(rb) || isPlain(rb)) && jsonEqual(ra, rb)) return true;
+  }
   const na = numeric(a);
   const nb = numeric(b);
   if (na !== undefined || nb !== undefined) {
