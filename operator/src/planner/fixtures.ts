@@ -147,7 +147,9 @@ export class OccupierBuilder {
   withService(site: string, name: string, o: Partial<Omit<Service, 'name'>> = {}): OccupierBuilder {
     return this.#with((s) => {
       const e = this.#entry(s, site);
-      e.services = [...(e.services ?? []), { quantity: 1, ...o, name }];
+      const svc: Service = { quantity: 1, ...o, name };
+      const list = e.services ?? [];
+      e.services = list.some((x) => x.name === name) ? list.map((x) => (x.name === name ? svc : x)) : [...list, svc];
     });
   }
   withNumber(site: string, number: string, main = false): OccupierBuilder {

@@ -45,3 +45,18 @@ export { DECOMMISSION_STEPS, DEFAULT_COOLING_OFF_DAYS, planDecommission } from '
 export type { DecommissionHistory, DecommissionInput, DecommissionPlan, DecommissionSitePlan, DecommissionStep } from './decommission.ts';
 export { indexSites, observedFromStatus } from './types.ts';
 export type { Failure, Observed, OrderKind, OrderSummary, PlanAction, PlanItem, PlanItemKind, SiteIndex } from './types.ts';
+export {
+  AlreadyAtDestination,
+  MinuteBundleNotOffered,
+  NoActiveContract,
+  NoNetworkPool,
+  NoNumberPool,
+  planSiteMove,
+  SameSite,
+  SITE_MOVE_STEPS,
+  SpaceNotFound,
+  SpaceNotFree,
+  TariffNotOffered,
+  UnmatchedServices,
+} from './sitemove.ts';
+export type { SiteMoveInput, SiteMovePlan, SiteMoveReason, SiteMoveStep, SiteMoveStepPlan } from './sitemove.ts';
