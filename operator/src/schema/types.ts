@@ -70,9 +70,12 @@ export interface FieldCause {
   message: string;
 }
 
-/** `spec.x: Required value` — the string the real apiserver prints for one field error. */
+/**
+ * `spec.x: Required value` — the line the real apiserver prints for one field error. A cause
+ * at the root of the object (field '') prints as `<nil>: ...`, as the real server does.
+ */
 export function formatCause(c: FieldCause): string {
-  return c.field === '' ? c.message : `${c.field}: ${c.message}`;
+  return `${c.field === '' ? '<nil>' : c.field}: ${c.message}`;
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

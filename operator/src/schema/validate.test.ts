@@ -148,9 +148,11 @@ describe('x-kubernetes-validations', () => {
     ['reason Duplicate', rule({ rule: 'self > 0', reason: 'FieldValueDuplicate' }), 0, ['spec.v: Duplicate value: "integer"']],
     ['fieldPath', rule({ rule: 'self.a == self.b', message: 'a must equal b', fieldPath: '.b' },
       { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } } }), { a: 'x', b: 'y' }, ['spec.v.b: Invalid value: "object": a must equal b']],
+    ['evaluation error names the message', rule({ rule: 'self.a == 1', message: 'a must be 1' }, { type: 'object', properties: { a: { type: 'integer' } } }), {},
+      ['spec.v: Invalid value: "object": no such key: a evaluating rule: a must be 1']],
     ['evaluation error', rule({ rule: 'self.a == 1' }, { type: 'object', properties: { a: { type: 'integer' } } }), {},
-      ['spec.v: Invalid value: "object": rule evaluation error: no such key: a']],
-    ['non-bool result', rule({ rule: 'self + 1' }), 1, ['spec.v: Invalid value: "integer": rule evaluation error: rule did not evaluate to a bool: self + 1']],
+      ['spec.v: Invalid value: "object": no such key: a evaluating rule: self.a == 1']],
+    ['non-bool result', rule({ rule: 'self + 1' }), 1, ['spec.v: Invalid value: "integer": rule did not evaluate to a bool evaluating rule: self + 1']],
     ['date-time strings are timestamps', rule({ rule: 'self.end > self.start', message: 'end before start' },
       { type: 'object', properties: { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' } } }),
       { start: '2024-01-02T00:00:00Z', end: '2024-01-01T00:00:00Z' }, ['spec.v: Invalid value: "object": end before start']],
@@ -175,6 +177,7 @@ describe('x-kubernetes-validations', () => {
       properties: { spec: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } } } },
     };
     expect(validate(schema, { spec: { a: 2, b: 1 } })).toEqual([{ reason: 'FieldValueInvalid', field: '', message: 'Invalid value: "object": a must be less than b' }]);
+    expect(lines(schema, { spec: { a: 2, b: 1 } })).toEqual(['<nil>: Invalid value: "object": a must be less than b']);
   });
 });
 
@@ -216,7 +219,7 @@ describe('transition rules', () => {
     ['started: same spec allowed', { spec: { scheduledAt: 'a' }, status: { startedAt: '2024-01-01T00:00:00Z' } },
       { spec: { scheduledAt: 'a' }, status: { startedAt: '2024-01-01T00:00:00Z' } }, []],
     ['started: spec change refused', { spec: { scheduledAt: 'b' } }, { spec: { scheduledAt: 'a' }, status: { startedAt: '2024-01-01T00:00:00Z' } },
-      ['Invalid value: "object": spec cannot change once the order has started']],
+      ['<nil>: Invalid value: "object": spec cannot change once the order has started']],
   ])('root rule: %s', (_n, obj, old, want) => {
     expect(lines(frozenOnceStarted, obj, old)).toEqual(want);
   });

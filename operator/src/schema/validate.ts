@@ -433,12 +433,13 @@ function rules(s: JSONSchemaProps, c: Compiled, v: unknown, path: string, old: O
       result = program.eval(vars);
     } catch (err) {
       if (!(err instanceof CelEvalError)) throw err;
-      invalid(ctx, path, typeName, `rule evaluation error: ${err.message}`);
+      // the real server: "<error> evaluating rule: <message, or the rule when it has none>"
+      invalid(ctx, path, typeName, `${err.message} evaluating rule: ${rule.message !== undefined && rule.message !== '' ? rule.message : rule.rule}`);
       continue;
     }
     if (result === true) continue;
     if (typeof result !== 'boolean') {
-      invalid(ctx, path, typeName, `rule evaluation error: rule did not evaluate to a bool: ${rule.rule}`);
+      invalid(ctx, path, typeName, `rule did not evaluate to a bool evaluating rule: ${rule.rule}`);
       continue;
     }
     const detail = ruleMessage(rule, vars);

@@ -1,10 +1,10 @@
 /** The CEL abstract syntax tree produced by the parser and walked by the evaluator. */
 export type Expr =
   | { k: 'lit'; v: unknown }
-  | { k: 'id'; name: string }
+  | { k: 'id'; name: string; pos: number }
   | { k: 'sel'; op: Expr; field: string; opt: boolean }
   | { k: 'idx'; op: Expr; index: Expr; opt: boolean }
-  | { k: 'call'; fn: string; target: Expr | undefined; args: Expr[] }
+  | { k: 'call'; fn: string; target: Expr | undefined; args: Expr[]; pos: number }
   | { k: 'list'; elems: Expr[]; optional: boolean[] }
   | { k: 'map'; entries: { key: Expr; value: Expr; opt: boolean }[] }
   | { k: 'cond'; c: Expr; t: Expr; f: Expr }

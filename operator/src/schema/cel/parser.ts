@@ -192,7 +192,7 @@ class Parser {
       }
       return { k: 'comp', macro, range: target, v: v.name, pred: args[1], xform: undefined };
     }
-    return { k: 'call', fn: id.v, target, args };
+    return { k: 'call', fn: id.v, target, args, pos: id.pos };
   }
 
   private args(close: string): Expr[] {
@@ -274,7 +274,7 @@ class Parser {
     }
     if (RESERVED.has(t.v)) this.fail(t, `Syntax error: reserved identifier: ${t.v}`);
     if (this.isOp('{')) this.fail(t, `message construction '${t.v}{...}' is not supported`);
-    if (!this.eat('(')) return { k: 'id', name: t.v };
+    if (!this.eat('(')) return { k: 'id', name: t.v, pos: t.pos };
     const args = this.args(')');
     if (t.v === 'has') {
       const a = args[0];
@@ -282,7 +282,7 @@ class Parser {
         this.fail(t, 'invalid argument to has() macro');
       return { k: 'has', op: a.op, field: a.field };
     }
-    return { k: 'call', fn: t.v, target: undefined, args };
+    return { k: 'call', fn: t.v, target: undefined, args, pos: t.pos };
   }
 }
 

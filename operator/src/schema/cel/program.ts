@@ -22,16 +22,16 @@ function location(src: string, pos: number): string {
   return `${before.length}:${(before[before.length - 1] ?? '').length + 1}`;
 }
 
-function check(e: Expr, declared: ReadonlySet<string>, src: string): void {
-  const fail = (msg: string): never => {
-    throw new CelCompileError(msg, 0);
+function check(e: Expr, declared: ReadonlySet<string>): void {
+  const fail = (msg: string, pos: number): never => {
+    throw new CelCompileError(msg, pos);
   };
   const walk = (x: Expr, scope: ReadonlySet<string>): void => {
     switch (x.k) {
       case 'lit':
         return;
       case 'id':
-        if (!scope.has(x.name) && !TYPE_VALUES.has(x.name)) fail(`undeclared reference to '${x.name}' (in container '')`);
+        if (!scope.has(x.name) && !TYPE_VALUES.has(x.name)) fail(`undeclared reference to '${x.name}' (in container '')`, x.pos);
         return;
       case 'sel':
         if (x.op.k === 'id' && !scope.has(x.op.name) && GLOBAL_FUNCTIONS[`${x.op.name}.${x.field}`] !== undefined) return;
@@ -46,11 +46,11 @@ function check(e: Expr, declared: ReadonlySet<string>, src: string): void {
         return;
       case 'call':
         if (x.target === undefined) {
-          if (GLOBAL_FUNCTIONS[x.fn] === undefined) fail(`undeclared reference to '${x.fn}' (in container '')`);
+          if (GLOBAL_FUNCTIONS[x.fn] === undefined) fail(`undeclared reference to '${x.fn}' (in container '')`, x.pos);
         } else if (x.target.k === 'id' && !scope.has(x.target.name) && GLOBAL_FUNCTIONS[`${x.target.name}.${x.fn}`] !== undefined) {
           // namespaced function such as optional.of(...)
         } else {
-          if (MEMBER_FUNCTIONS[x.fn] === undefined) fail(`undeclared reference to '${x.fn}' (in container '')`);
+          if (MEMBER_FUNCTIONS[x.fn] === undefined) fail(`undeclared reference to '${x.fn}' (in container '')`, x.pos);
           walk(x.target, scope);
         }
         for (const a of x.args) walk(a, scope);
@@ -89,7 +89,6 @@ function check(e: Expr, declared: ReadonlySet<string>, src: string): void {
       }
     }
   };
-  void src;
   walk(e, declared);
 }
 
@@ -122,7 +121,7 @@ export function compile(source: string, declared: readonly string[] = RULE_VARS)
   let result: Program | CelCompileError;
   try {
     const ast = parse(source);
-    check(ast, new Set(declared), source);
+    check(ast, new Set(declared));
     result = {
       source,
       usesOldSelf: mentions(ast, 'oldSelf'),
