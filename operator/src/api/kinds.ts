@@ -3,6 +3,7 @@
  * columns). The CRD generator, the runtime validator and the controllers all read this table.
  */
 import { z } from 'zod';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { API_VERSION, GROUP } from './common.ts';
 import type { CelRule } from './common.ts';
 import { occupierSpec, occupierStatus } from './occupier.ts';
@@ -194,11 +195,11 @@ export function resourceSchema<K extends KindInfo>(info: K) {
     .strict();
 }
 
-/** A typed object of one kind, as read from the API server. */
+/** A typed object of one kind, as read from the API server (metadata in client-node's shape). */
 export interface Resource<Spec, Status> {
   apiVersion: string;
   kind: string;
-  metadata: ObjectMeta;
+  metadata: V1ObjectMeta;
   spec: Spec;
   status?: Status;
 }

@@ -228,6 +228,7 @@ const siteStatus = z
       ['name'],
       'Registered shared Wi-Fi devices.',
     ).optional(),
+    desiredHash: z.string().optional().describe('Fingerprint of the desired items last provisioned in full (unchanged: nothing to call).'),
     inventory: listSet(
       z.string(),
       'Every external item provisioned at the site, as capability/type/key: what the operator removes when spec no longer wants it.',

@@ -1,0 +1,82 @@
+/**
+ * `npm start`: the operator. With no cluster configured (or with --dev) it starts the embedded
+ * development cluster first, installs the CRDs, and writes a kubeconfig for kubectl.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { allCRDs } from '../api/index.ts';
+import { startDevCluster } from '../devcluster/index.ts';
+import type { DevCluster } from '../devcluster/index.ts';
+import { startOperator } from '../operator.ts';
+import { createLogger } from '../runtime/index.ts';
+import { HELP, parseOptions, UsageError } from './options.ts';
+
+let options;
+try {
+  options = parseOptions(process.argv.slice(2), process.env);
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  throw err;
+}
+if (options.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const log = createLogger({ level: options.logLevel });
+const inPod = process.env.KUBERNETES_SERVICE_HOST !== undefined;
+const defaultKubeconfig = join(homedir(), '.kube', 'config');
+const dev = options.dev || (options.kubeconfig === undefined && !inPod && !existsSync(defaultKubeconfig));
+
+let cluster: DevCluster | undefined;
+const kc = new KubeConfig();
+if (dev) {
+  cluster = await startDevCluster({ port: options.port, dataDir: options.dataDir, fresh: options.fresh, crds: allCRDs() });
+  kc.loadFromFile(cluster.kubeconfigPath);
+  log.info({ url: cluster.url, kubeconfig: cluster.kubeconfigPath }, 'embedded development cluster started');
+} else if (options.kubeconfig !== undefined) {
+  kc.loadFromFile(options.kubeconfig);
+} else if (inPod) {
+  kc.loadFromCluster();
+} else {
+  kc.loadFromDefault();
+}
+
+const operator = startOperator({
+  kubeConfig: kc,
+  logger: log,
+  metricsPort: options.metricsPort,
+  workers: options.workers,
+  ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+  ...(options.leaderElect ? { leaderElection: { namespace: options.leaseNamespace } } : {}),
+  ...(dev ? { stateDir: join(resolve(options.dataDir), 'drivers') } : {}),
+});
+
+// Announce readiness once caches are synced and controllers run (or a standby waits).
+const announce = setInterval(() => {
+  if (!operator.manager.isReady()) return;
+  clearInterval(announce);
+  const lines = [`occupier-operator ready (metrics, /healthz, /readyz on :${operator.manager.port ?? options.metricsPort})`];
+  if (cluster) {
+    const kcPath = relative(process.cwd(), cluster.kubeconfigPath) || cluster.kubeconfigPath;
+    lines.push(
+      `kubeconfig: ${cluster.kubeconfigPath}`,
+      'try:',
+      `  kubectl --kubeconfig ${kcPath} apply -k examples/`,
+      `  kubectl --kubeconfig ${kcPath} get occupier -A`,
+      `  kubectl --kubeconfig ${kcPath} -n occupiers get occupiers -w`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}, 100);
+
+const reason = await operator.done;
+clearInterval(announce);
+await cluster?.stop();
+log.info({ reason }, 'occupier-operator stopped');
+process.exit(reason === 'lost-leadership' || reason === 'error' ? 1 : 0);

@@ -1,0 +1,243 @@
+/**
+ * Builds `Occupier.status` from the provisioning plan and the drivers' results (pure).
+ */
+import type { Condition, OccupierPhase, OccupierStatus } from '../../api/index.ts';
+import type { ProvisionPlan } from '../../planner/provision.ts';
+import { parseItemId } from '../../planner/provision.ts';
+import { setCondition } from '../../runtime/index.ts';
+import type { ItemResult } from '../execute.ts';
+
+type SiteStatus = NonNullable<OccupierStatus['sites']>[number];
+
+export interface SiteOutcome {
+  site: string;
+  /** Results of ensure calls (desired items) and remove calls (no longer wanted). */
+  results: ItemResult[];
+  /** Inventory before this pass. */
+  previous: string[];
+  /** Fingerprint of the desired items that were all Done (skip driver calls when unchanged). */
+  desiredHash: string;
+}
+
+export interface Trouble {
+  item: string;
+  reason: string;
+  message: string;
+}
+
+export interface StatusResult {
+  status: OccupierStatus;
+  /** Items still in progress or failing transiently (retry). */
+  pending: Trouble[];
+  /** Items that failed permanently (Degraded). */
+  failed: Trouble[];
+  /** Shortest retry hint among in-progress items. */
+  retryAfterMs: number | undefined;
+}
+
+export const CONDITION = { Ready: 'Ready', Provisioning: 'Provisioning', Degraded: 'Degraded', Immutable: 'Immutable', SpecFrozen: 'SpecFrozen' } as const;
+
+/** Reasons of the Occupier conditions (PascalCase). */
+export const REASON = {
+  /** Everything the spec declares is provisioned. */
+  Provisioned: 'Provisioned',
+  /** Some items are still being provisioned or retried. */
+  InProgress: 'InProgress',
+  /** Nothing is pending. */
+  Idle: 'Idle',
+  /** Nothing failed. */
+  AsExpected: 'AsExpected',
+  /** The occupier is decommissioned: its spec is ignored. */
+  Decommissioned: 'Decommissioned',
+  /** An order is running: spec changes wait until it ends. */
+  OrderRunning: 'OrderRunning',
+} as const;
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+function rec(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+}
+
+/** The status of one site from its plan entry and results. */
+function siteStatus(plan: ProvisionPlan['sites'][number], outcome: SiteOutcome | undefined, prev: SiteStatus | undefined): SiteStatus {
+  if (!outcome) return prev ?? { site: plan.site };
+  const byId = new Map(outcome.results.map((r) => [r.id, r]));
+  const itemsById = new Map(plan.items.map((i) => [`${i.capability}/${i.type}/${i.key}`, i]));
+  const state = (id: string): 'Ready' | 'Provisioning' | 'Failed' => {
+    const r = byId.get(id);
+    if (!r) return 'Ready'; // unchanged since the last pass where it was Done
+    return r.state === 'Done' ? 'Ready' : r.state === 'InProgress' || r.code === 'Transient' ? 'Provisioning' : 'Failed';
+  };
+  const details = (id: string): Record<string, unknown> => {
+    const r = byId.get(id);
+    return r?.state === 'Done' ? rec(r.details) : {};
+  };
+  const s: SiteStatus = { site: plan.site };
+  const contract = plan.items.find((i) => i.type === 'contract');
+  if (contract) {
+    const c = contract.spec;
+    s.contract = { status: c.status as 'Upcoming' | 'Active' | 'Completed', startDate: String(c.startDate), ...(str(c.endDate) ? { endDate: String(c.endDate) } : {}) };
+  }
+  const net = plan.items.find((i) => i.capability === 'network' && i.type === 'allocation');
+  if (net) {
+    const id = `network/allocation/${net.key}`;
+    const d = details(id);
+    const prevNet = prev?.network;
+    const vlan = num(d.vlan) ?? prevNet?.vlan;
+    const subnet = str(d.subnet) ?? prevNet?.subnet;
+    const gateway = str(d.gateway) ?? prevNet?.gateway;
+    s.network = { state: state(id), ...(vlan !== undefined ? { vlan } : {}), ...(subnet ? { subnet } : {}), ...(gateway ? { gateway } : {}) };
+  }
+  const numbers = plan.items.filter((i) => i.capability === 'telephony' && i.type === 'number');
+  if (numbers.length > 0) {
+    const prevNumbers = new Map((prev?.numbers ?? []).map((n) => [n.number, n]));
+    s.numbers = numbers.map((n) => {
+      const id = `telephony/number/${n.key}`;
+      const st = state(id);
+      const assignedTo = str(n.spec.assignedTo);
+      const handset = details(id).handsetLoggedIn ?? prevNumbers.get(n.key)?.handsetLoggedIn;
+      return {
+        number: n.key,
+        state: st === 'Failed' ? 'Failed' : assignedTo ? 'Assigned' : 'Allocated',
+        ...(n.spec.main === true ? { main: true } : {}),
+        ...(assignedTo ? { assignedTo } : {}),
+        ...(typeof handset === 'boolean' ? { handsetLoggedIn: handset } : {}),
+      };
+    });
+  }
+  const services = plan.items.filter((i) => i.type === 'service');
+  if (services.length > 0) {
+    const prevServices = new Map((prev?.services ?? []).map((x) => [x.name, x]));
+    s.services = services.map((svc) => {
+      const id = `billing/service/${svc.key}`;
+      const d = details(id);
+      const name = String(svc.spec.name);
+      const observed = str(d.state) ?? prevServices.get(name)?.state ?? (state(id) === 'Failed' ? 'Failed' : 'Provisioning');
+      return {
+        name,
+        quantity: Number(svc.spec.quantity),
+        state: observed as 'Provisioning' | 'Active' | 'Updating' | 'Failed' | 'Inactive',
+        ...(str(svc.spec.accessLevel) ? { accessLevel: String(svc.spec.accessLevel) } : {}),
+        ...(str(d.message) ? { message: String(d.message) } : {}),
+      };
+    });
+  }
+  const occupancies = plan.items.filter((i) => i.type === 'occupancy');
+  if (occupancies.length > 0) {
+    s.occupancies = occupancies.map((o) => ({
+      space: String(o.spec.space),
+      status: o.spec.status as 'Upcoming' | 'Active' | 'Completed',
+      movedIn: String(o.spec.movedIn),
+      ...(str(o.spec.movedOut) ? { movedOut: String(o.spec.movedOut) } : {}),
+    }));
+  }
+  const ports = plan.items.filter((i) => i.capability === 'ports');
+  if (ports.length > 0) {
+    const prevPorts = new Map((prev?.ports ?? []).map((p) => [p.name, p]));
+    s.ports = ports.map((p) => {
+      const id = `ports/port/${p.key}`;
+      const d = details(id);
+      const name = p.key.slice(p.key.lastIndexOf('/') + 1);
+      const before = prevPorts.get(name);
+      return { name, switch: str(d.switch) ?? before?.switch ?? '', port: num(d.port) ?? before?.port ?? 0, state: state(id) };
+    });
+  }
+  const devices = plan.items.filter((i) => i.capability === 'wifi' && i.type === 'device');
+  if (devices.length > 0) {
+    s.wifiDevices = devices.map((d) => ({ name: String(d.spec.name), mac: d.key, state: state(`wifi/device/${d.key}`) }));
+  }
+  // Inventory: what is wanted, plus what was there and has not been removed yet.
+  const inventory = new Set(itemsById.keys());
+  for (const id of outcome.previous) {
+    const r = byId.get(id);
+    if (!itemsById.has(id) && !(r?.op === 'remove' && r.state === 'Done')) inventory.add(id);
+  }
+  s.inventory = [...inventory].sort();
+  if (outcome.results.every((r) => r.state === 'Done')) s.desiredHash = outcome.desiredHash;
+  return s;
+}
+
+export interface BuildInput {
+  prev: OccupierStatus | undefined;
+  generation: number | undefined;
+  plan: ProvisionPlan;
+  outcomes: SiteOutcome[];
+  phase: OccupierPhase;
+  now: Date;
+}
+
+/** The new status, with Ready / Provisioning / Degraded conditions. */
+export function buildStatus(input: BuildInput): StatusResult {
+  const { prev, generation, plan, outcomes, now } = input;
+  const bySite = new Map(outcomes.map((o) => [o.site, o]));
+  const prevSites = new Map((prev?.sites ?? []).map((s) => [s.site, s]));
+  const sites = plan.sites.map((p) => siteStatus(p, bySite.get(p.site), prevSites.get(p.site)));
+  // Sites no longer in spec keep their entry while they still hold items to remove.
+  for (const o of outcomes) {
+    if (plan.sites.some((p) => p.site === o.site)) continue;
+    const prevSite = prevSites.get(o.site);
+    const left = o.previous.filter((id) => !o.results.some((r) => r.id === id && r.op === 'remove' && r.state === 'Done'));
+    if (left.length > 0) sites.push({ ...(prevSite ?? { site: o.site }), inventory: left });
+  }
+
+  const pending: Trouble[] = [];
+  const failed: Trouble[] = [];
+  let retryAfterMs: number | undefined;
+  for (const o of outcomes) {
+    for (const r of o.results) {
+      if (r.state === 'Done') continue;
+      const { type, key } = parseItemId(r.id);
+      const item = `${o.site}: ${type} ${key}`;
+      if (r.state === 'InProgress') {
+        pending.push({ item, reason: 'InProgress', message: `${r.op} in progress (task ${r.taskRef})` });
+        retryAfterMs = Math.min(retryAfterMs ?? Infinity, r.retryAfterMs);
+      } else if (r.code === 'Transient') pending.push({ item, reason: r.reason, message: r.message });
+      else failed.push({ item, reason: r.reason, message: r.message });
+    }
+  }
+  const problems = plan.problems.map((p) => ({ item: p.site ?? 'occupier', reason: p.reason, message: p.message }));
+  const degraded = [...problems, ...failed];
+
+  let conditions: Condition[] = prev?.conditions ?? [];
+  const set = (type: string, status: 'True' | 'False', reason: string, message: string): void => {
+    conditions = setCondition(conditions, { type, status, reason, message }, generation, now);
+  };
+  const describe = (list: Trouble[]): string =>
+    list
+      .slice(0, 10)
+      .map((t) => `${t.item}: ${t.reason}: ${t.message}`)
+      .join('; ') + (list.length > 10 ? `; and ${list.length - 10} more` : '');
+  if (degraded.length > 0) set(CONDITION.Degraded, 'True', degraded[0]?.reason ?? 'Degraded', describe(degraded));
+  else set(CONDITION.Degraded, 'False', REASON.AsExpected, 'nothing failed');
+  if (pending.length > 0) set(CONDITION.Provisioning, 'True', REASON.InProgress, describe(pending));
+  else set(CONDITION.Provisioning, 'False', REASON.Idle, 'nothing pending');
+  if (degraded.length > 0) set(CONDITION.Ready, 'False', degraded[0]?.reason ?? 'Degraded', describe(degraded));
+  else if (pending.length > 0) set(CONDITION.Ready, 'False', REASON.InProgress, `${pending.length} item(s) still provisioning`);
+  else set(CONDITION.Ready, 'True', REASON.Provisioned, 'every site is provisioned as declared');
+
+  const currentSites = plan.sites.filter((s) => s.contract === 'Active').map((s) => s.site);
+  const users = (input.plan.sites.flatMap((s) => s.items).filter((i) => i.capability === 'directory' || i.capability === 'wifi' || i.capability === 'access') ?? []).map((i) => i.key);
+  const userSet = new Set(users.filter((k) => k.includes('@')));
+  const failedUsers = new Set(failed.map((f) => f.item.split(' ').pop() ?? '').filter((k) => userSet.has(k)));
+  const status: OccupierStatus = {
+    ...(prev ?? {}),
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions,
+    phase: input.phase,
+    currentSites,
+    sitesSummary: currentSites.join(','),
+    users: { total: userSet.size, ready: userSet.size - failedUsers.size, ...(failedUsers.size > 0 ? { failed: [...failedUsers].sort() } : {}) },
+    sites,
+  };
+  return { status, pending, failed, retryAfterMs };
+}
+
+/** Hash of desired items recorded per site: when unchanged and Ready, no driver call is needed. */
+export function desiredHashes(status: OccupierStatus | undefined): Map<string, string> {
+  return new Map((status?.sites ?? []).flatMap((s) => (s.desiredHash ? [[s.site, s.desiredHash] as const] : [])));
+}

@@ -1,0 +1,140 @@
+/**
+ * Wires the operator: caches for every kind, the drivers, the controllers, and the manager
+ * (metrics/health server, leader election, graceful shutdown). Knows the kinds; the runtime
+ * below it does not.
+ */
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { DriverRegistry, driverRefFor } from '../../drivers/src/registry.ts';
+import type { SecretRef } from '../../drivers/src/registry.ts';
+import { GROUP, KINDS, VERSION } from './api/index.ts';
+import type { KindInfo, OccupierResource, SiteResource } from './api/index.ts';
+import { occupierReconciler } from './controllers/occupier/controller.ts';
+import { CONTROLLER_NAME as OCCUPIER } from './controllers/occupier/controller.ts';
+import { siteReconciler } from './controllers/site/controller.ts';
+import { CONTROLLER_NAME as SITE } from './controllers/site/controller.ts';
+import type { DriverResolver } from './controllers/execute.ts';
+import {
+  apiRateLimiter,
+  Cache,
+  Controller,
+  createLogger,
+  EventRecorder,
+  makeRateLimitedApiClient,
+  Manager,
+  realClock,
+  ResourceClient,
+  watchOf,
+} from './runtime/index.ts';
+import type { Clock, Logger, ResourceKind, StopReason } from './runtime/index.ts';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  /** Watch one namespace only (Sites are cluster-scoped and always watched). */
+  namespace?: string;
+  /** Leader election on a Lease in this namespace (absent: no election). */
+  leaderElection?: { namespace: string; leaseName?: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Port of /metrics, /healthz, /readyz (0 = random, null = none). */
+  metricsPort?: number | null;
+  workers?: number;
+  /** State directory of the simulated driver backend (absent: memory only). */
+  stateDir?: string;
+  /** Namespace of driver credential Secrets that name none. */
+  secretsNamespace?: string;
+  logger?: Logger;
+  clock?: Clock;
+  handleSignals?: boolean;
+  /** Client-side API rate limit (default 50 qps, burst 100). */
+  qps?: number;
+  burst?: number;
+}
+
+export interface RunningOperator {
+  manager: Manager;
+  drivers: DriverRegistry;
+  /** Resolves when the operator stops (signal, stop(), lost leadership). */
+  done: Promise<StopReason>;
+  stop(): Promise<void>;
+}
+
+export const COMPONENT = 'occupier-operator';
+
+const resourceOf = (k: KindInfo): ResourceKind => ({ group: GROUP, version: VERSION, plural: k.plural, kind: k.kind });
+const SITE_KIND = KINDS[0];
+const OCCUPIER_KIND = KINDS[1];
+
+/** Sites an occupier names, in spec or in status (so removals reach the right site). */
+function sitesOf(o: OccupierResource): string[] {
+  return [...new Set([...(o.spec?.sites ?? []).map((s) => s.site), ...(o.status?.sites ?? []).map((s) => s.site)])];
+}
+
+export function startOperator(opts: OperatorOptions): RunningOperator {
+  const kc = opts.kubeConfig;
+  const log = opts.logger ?? createLogger();
+  const clock = opts.clock ?? realClock;
+  const bucket = apiRateLimiter({ ...(opts.qps !== undefined ? { qps: opts.qps } : {}), ...(opts.burst !== undefined ? { burst: opts.burst } : {}) });
+  const custom = makeRateLimitedApiClient(kc, CustomObjectsApi, { bucket });
+  const core = makeRateLimitedApiClient(kc, CoreV1Api, { bucket });
+  const manager = new Manager({
+    kubeConfig: kc,
+    logger: log,
+    rateLimiter: bucket,
+    ...(opts.metricsPort !== undefined ? { port: opts.metricsPort } : {}),
+    ...(opts.handleSignals !== undefined ? { handleSignals: opts.handleSignals } : {}),
+    ...(opts.leaderElection ? { leaderElection: { leaseName: 'occupier-operator', ...opts.leaderElection } } : {}),
+  });
+  const secretsNamespace = opts.secretsNamespace ?? opts.leaderElection?.namespace ?? 'default';
+  const drivers = new DriverRegistry({
+    ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
+    metricsRegistry: manager.registry,
+    credentials: async (ref: SecretRef) => {
+      const secret = await core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace ?? secretsNamespace });
+      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    },
+  });
+  const resolver: DriverResolver = {
+    resolve: async (site, capability) => {
+      const ref = driverRefFor(site.spec, capability);
+      return { driver: drivers.driverFor(ref), timeoutMs: (ref.timeoutSeconds ?? 30) * 1000 };
+    },
+  };
+  const events = new EventRecorder({ core, component: COMPONENT, logger: log, clock });
+
+  const cacheOpts = { kubeConfig: kc, logger: log, rateLimiter: bucket, clock };
+  const sites = new Cache<SiteResource>({ ...cacheOpts, resource: resourceOf(SITE_KIND) });
+  const occupiers = new Cache<OccupierResource>({
+    ...cacheOpts,
+    resource: resourceOf(OCCUPIER_KIND),
+    ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+    indexers: { site: sitesOf },
+  });
+  manager.addCache(sites);
+  manager.addCache(occupiers);
+
+  const common = { logger: log, metrics: manager.metrics, clock, workers: opts.workers ?? 4 };
+  const siteClient = new ResourceClient<SiteResource>(custom, resourceOf(SITE_KIND), { fieldManager: COMPONENT });
+  const occupierClient = new ResourceClient<OccupierResource>(custom, resourceOf(OCCUPIER_KIND), { fieldManager: COMPONENT });
+
+  manager.addController(
+    new Controller<SiteResource>({
+      ...common,
+      name: SITE,
+      primary: sites,
+      watches: [watchOf(occupiers, sitesOf)],
+      reconcile: siteReconciler({ client: siteClient, occupiersAt: (s) => occupiers.byIndex('site', s), drivers: resolver, events, clock, ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}) }),
+    }),
+  );
+  manager.addController(
+    new Controller<OccupierResource>({
+      ...common,
+      name: OCCUPIER,
+      primary: occupiers,
+      // A Site change (new pools, catalog) re-plans every occupier there.
+      watches: [watchOf(sites, (s) => occupiers.byIndex('site', s.metadata?.name ?? '').map((o) => `${o.metadata.namespace}/${o.metadata.name}`))],
+      reconcile: occupierReconciler({ client: occupierClient, sites, drivers: resolver, events, clock, ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}) }),
+    }),
+  );
+
+  const done = manager.run().finally(() => drivers.close());
+  return { manager, drivers, done, stop: () => manager.stop() };
+}
