@@ -186,6 +186,24 @@ describe('controller against the dev cluster', () => {
     await controller.stop();
     await cache.stop();
   });
+  it('finalizer removal is guarded: a stale index fails the patch instead of removing the wrong entry', async () => {
+    const ns = await namespace();
+    const name = 'runtime.test.example.com/cleanup';
+    await tc.gizmos.create({ ...gizmo('g', {}, ns), metadata: { name: 'g', namespace: ns, finalizers: ['other.example.com/a', name] } });
+    await tc.gizmos.delete(ns, 'g');
+    const stale = await tc.gizmos.get(ns, 'g');
+    expect(stale.metadata?.deletionTimestamp).toBeTruthy();
+    // someone else removes theirs: ours moves from index 1 to 0
+    await tc.gizmos.jsonPatch(ns, 'g', [{ op: 'remove', path: '/metadata/finalizers/0' }]);
+    let cleanups = 0;
+    const handlers = { apply: async () => {}, cleanup: async () => void cleanups++ };
+    await expect(finalizer(tc.gizmos, stale, name, handlers)).rejects.toThrow();
+    expect((await tc.gizmos.get(ns, 'g')).metadata?.finalizers).toEqual([name]);
+    // the retry works from a fresh object (cleanup is idempotent: it ran twice)
+    await finalizer(tc.gizmos, await tc.gizmos.get(ns, 'g'), name, handlers);
+    expect(cleanups).toBe(2);
+    await eventually(async () => (await tc.gizmos.get(ns, 'g').catch(() => 'gone')) === 'gone', 5_000, 'object deleted');
+  });
 });
 
 describe('status writes', () => {

@@ -39,6 +39,11 @@ export interface ReconcileContext {
   readonly retries: number;
 }
 
+/**
+ * Reconcile one key. `obj` is a deep copy of the cached object, or undefined once it is gone.
+ * Throw to retry with backoff; throw a `TerminalError` to stop retrying; return
+ * `{ requeueAfter }` to be called again later.
+ */
 export type Reconciler<T> = (obj: T | undefined, ctx: ReconcileContext) => Promise<ReconcileResult | void>;
 
 /** Decides whether an update should be reconciled. */
@@ -199,7 +204,9 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
   }
 
   private async process(key: string): Promise<void> {
-    const obj = this.opts.primary.get(key);
+    const cached = this.opts.primary.get(key);
+    // The reconciler gets its own copy: mutating it must not corrupt the shared cache.
+    const obj = cached === undefined ? undefined : structuredClone(cached);
     if (this.isPaused(obj)) {
       this.log.debug({ key }, 'paused, skipping reconcile');
       this.queue.forget(key);
