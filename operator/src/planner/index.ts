@@ -60,3 +60,16 @@ export {
   UnmatchedServices,
 } from './sitemove.ts';
 export type { SiteMoveInput, SiteMovePlan, SiteMoveReason, SiteMoveStep, SiteMoveStepPlan } from './sitemove.ts';
+export {
+  AlreadyWithReseller,
+  LocationMismatch,
+  NotACustomer,
+  NotAReseller,
+  planCustomerMove,
+  ResellerCannotMove,
+  ResellerNotFound,
+  ServiceNotOffered,
+  UnknownMappedAccessLevel,
+  UnmatchedAccessLevels,
+} from './customermove.ts';
+export type { CustomerMoveInput, CustomerMovePlan, CustomerMoveReason, ServiceMapping } from './customermove.ts';
