@@ -69,6 +69,35 @@ describe('manager and leadership', () => {
     // it did not release someone else's lease
     expect((await coord.readNamespacedLease({ name: 'lost-test', namespace: ns })).spec?.holderIdentity).toBe('intruder');
   });
+  it('a leader that cannot renew within the renew deadline stops leading', async () => {
+    const ns = await namespace();
+    const proxy = await startProxy(Number(new URL(tc.cluster.url).port));
+    const kc = new KubeConfig();
+    kc.loadFromFile(tc.cluster.kubeconfigPath);
+    kc.clusters = [{ ...kc.getCurrentCluster()!, server: `https://127.0.0.1:${proxy.port}` }];
+    const cache = new Cache<Gizmo>({ kubeConfig: kc, resource: GIZMO, namespace: ns });
+    const controller = new Controller<Gizmo>({ name: 'partitioned', primary: cache, reconcile: async () => {} });
+    const manager = new Manager({
+      kubeConfig: kc,
+      port: null,
+      handleSignals: false,
+      shutdownTimeoutMs: 500,
+      logger: silentLogger(),
+      leaderElection: { namespace: ns, leaseName: 'deadline-test', leaseDurationMs: 1_500, renewDeadlineMs: 1_000, retryPeriodMs: 200 },
+    });
+    manager.addCache(cache);
+    manager.addController(controller);
+    const run = manager.run();
+    await eventually(() => manager.isLeader(), 10_000, 'leading');
+    const cutAt = performance.now();
+    proxy.cut();
+    expect(await run).toBe('lost-leadership');
+    const stoppedAfter = performance.now() - cutAt;
+    expect(stoppedAfter).toBeGreaterThanOrEqual(800);
+    expect(stoppedAfter).toBeLessThan(1_500); // before the lease expires for the others
+    expect(controller.isRunning()).toBe(false);
+    await proxy.close();
+  });
 });
 
 describe('cache resilience', () => {
