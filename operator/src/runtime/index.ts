@@ -1,10 +1,8 @@
-export { realClock, FakeClock, type Clock } from './clock.ts';
-export { TerminalError, classifyApiError, isNotFound, isConflict, isGone, httpStatus, errorMessage, type ApiErrorKind } from './errors.ts';
-export { TokenBucket, ItemExponentialBackoff, ControllerRateLimiter, makeRateLimitedApiClient, apiRateLimiter, rateLimitMiddleware, type RateLimiter } from './ratelimit.ts';
-export { WorkQueue, type WorkQueueOptions } from './queue.ts';
-export { RuntimeMetrics, RECONCILE_RESULTS, type ReconcileResultLabel } from './metrics.ts';
-export { setCondition, removeCondition, getCondition, isTrue, isFalse, isCurrent, rfc3339, type Condition, type ConditionInput, type ConditionStatus } from './conditions.ts';
-export { Cache, objectKey, splitKey, resourcePath, type CacheOptions, type ResourceKind, type Indexer, type EventHandler } from './cache.ts';
+// The controller runtime: a small library in the spirit of controller-runtime and kube-rs's
+// runtime, on top of client-node 2.x. It knows nothing of occupiers. See README.md.
+
+// caches and controllers
+export { Cache, objectKey, splitKey, type CacheOptions, type ResourceKind, type Indexer, type EventHandler } from './cache.ts';
 export {
   Controller,
   generationChanged,
@@ -19,10 +17,20 @@ export {
   type WatchSource,
   type ObjectSource,
 } from './controller.ts';
-export { createLogger, silentLogger, type Logger } from './logging.ts';
-export { ResourceClient, type JsonPatchOp } from './client.ts';
-export { updateStatus, patchStatus, type UpdateStatusOptions } from './status.ts';
-export { finalizer, type FinalizerHandlers } from './finalizers.ts';
-export { EventRecorder, type EventRecorderOptions, type EventType } from './events.ts';
-export { LeaderElector, defaultIdentity, type LeaderElectionOptions } from './leader.ts';
+export { WorkQueue, type WorkQueueOptions } from './queue.ts';
 export { Manager, type ManagerOptions, type LeaderElectionConfig, type StopReason, type ManagedCache, type ManagedController } from './manager.ts';
+export { LeaderElector, defaultIdentity, type LeaderElectionOptions } from './leader.ts';
+
+// helpers for reconcilers
+export { ResourceClient, type JsonPatchOp } from './client.ts';
+export { finalizer, type FinalizerHandlers } from './finalizers.ts';
+export { updateStatus, patchStatus, type UpdateStatusOptions } from './status.ts';
+export { setCondition, removeCondition, getCondition, isTrue, isFalse, isCurrent, rfc3339, type Condition, type ConditionInput, type ConditionStatus } from './conditions.ts';
+export { EventRecorder, type EventRecorderOptions, type EventType } from './events.ts';
+export { TerminalError, classifyApiError, isNotFound, isConflict, isGone, httpStatus, errorMessage, type ApiErrorKind } from './errors.ts';
+
+// plumbing
+export { RuntimeMetrics, RECONCILE_RESULTS, type ReconcileResultLabel } from './metrics.ts';
+export { TokenBucket, ItemExponentialBackoff, ControllerRateLimiter, makeRateLimitedApiClient, apiRateLimiter, rateLimitMiddleware, type RateLimiter } from './ratelimit.ts';
+export { createLogger, silentLogger, type Logger } from './logging.ts';
+export { realClock, FakeClock, type Clock } from './clock.ts';
