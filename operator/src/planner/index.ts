@@ -73,3 +73,5 @@ export {
   UnmatchedAccessLevels,
 } from './customermove.ts';
 export type { CustomerMoveInput, CustomerMovePlan, CustomerMoveReason, ServiceMapping } from './customermove.ts';
+export { effectsOf, occupierPhase, specDrift } from './phase.ts';
+export type { OrderEffect, PhaseInput } from './phase.ts';
