@@ -8,9 +8,10 @@
 #
 # Runtime: non-root (uid/gid 65532), files owned by root and read-only to the process, so
 # the pod can run with readOnlyRootFilesystem (the chart mounts an emptyDir at /tmp).
-# The entrypoint is exec-form: no shell is involved at run time.
+# The entrypoint is exec-form: no shell is involved at run time. The Node version is the
+# one the tests run on (the `node` devDependency in package.json); keep the two equal.
 
-ARG NODE_IMAGE=node:24-bookworm-slim
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # --- dependencies: production packages only, no install scripts -----------------------
 FROM ${NODE_IMAGE} AS deps

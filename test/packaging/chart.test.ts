@@ -358,7 +358,10 @@ describe('RBAC', () => {
 
   it('refuses a site manager entry without sites', () => {
     expect(helmTemplateError({ rbac: { siteManagers: [{ name: 'x', subjects: [{ kind: 'User', name: 'a' }] }] } })).toContain(
-      'must name at least one Site',
+      'rbac.siteManagers.0: sites is required',
+    );
+    expect(helmTemplateError({ rbac: { siteManagers: [{ name: 'x', sites: [], subjects: [{ kind: 'User', name: 'a' }] }] } })).toContain(
+      'rbac.siteManagers.0.sites',
     );
   });
 });
@@ -377,6 +380,13 @@ describe('toggles', () => {
     expect(operatorContainer(single).args).toContain('--no-leader-elect');
     expect(ofKind(single, 'Role').map((r) => r.metadata.name)).toEqual([`${FULLNAME}-secrets`]);
     expect(helmTemplateError({ replicaCount: 2, leaderElection: { enabled: false } })).toContain('needs leaderElection.enabled');
+  });
+
+  it('refuses misspelt keys and bad values (values.schema.json)', () => {
+    expect(helmTemplateError({ replicas: 3 })).toContain('Additional property replicas is not allowed');
+    expect(helmTemplateError({ webhook: { failurePolicy: 'Maybe' } })).toContain('webhook.failurePolicy');
+    expect(helmTemplateError({ logLevel: 'verbose' })).toContain('logLevel');
+    expect(helmTemplateError({ prometheusRule: { alerts: { OrderStuck: { runningSeconds: '2h' } } } })).toContain('runningSeconds');
   });
 
   it('passes extra flags through, and they must still parse', () => {

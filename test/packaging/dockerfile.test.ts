@@ -169,6 +169,13 @@ describe('Dockerfile', () => {
     expect(npmCi?.args).toMatch(/--omit=dev/);
   });
 
+  it('runs the Node version the tests run on (the `node` devDependency)', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
+    const version = pkg.devDependencies?.node;
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(runtime.image.startsWith(`node:${String(version)}-`), runtime.image).toBe(true);
+  });
+
   it('runs as a non-root user', () => {
     const users = of(runtime, 'USER').map((u) => u.args.split(':')[0]?.trim());
     const user = users.at(-1);

@@ -99,11 +99,22 @@ export function helmTemplateText(values: Values = {}, extraArgs: string[] = []):
   );
 }
 
-/** `helm template` output, parsed, CRDs included. */
+const rendered = new Map<string, K8sObject[]>();
+
+/**
+ * `helm template` output, parsed, CRDs included. Memoised per values (rendering the
+ * webhook certificates takes a second); each call returns a fresh copy.
+ */
 export function helmTemplate(values: Values = {}): K8sObject[] {
-  return loadAll(helmTemplateText(values, ['--include-crds'])).filter(
-    (d): d is K8sObject => typeof d === 'object' && d !== null,
-  );
+  const key = JSON.stringify(values);
+  let docs = rendered.get(key);
+  if (!docs) {
+    docs = loadAll(helmTemplateText(values, ['--include-crds'])).filter(
+      (d): d is K8sObject => typeof d === 'object' && d !== null,
+    );
+    rendered.set(key, docs);
+  }
+  return structuredClone(docs);
 }
 
 /** `helm template` that is expected to fail: returns helm's error output. */
