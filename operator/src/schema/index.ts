@@ -10,5 +10,6 @@ export { structuralProblems } from './structural.ts';
 export { pruneUnknown } from './prune.ts';
 export { applyDefaults } from './defaults.ts';
 export { validate } from './validate.ts';
+export type { ValidateOptions } from './validate.ts';
 export { checkFormat } from './formats.ts';
 export { compileRule, evaluateCel, CelCompileError, CelEvalError } from './cel/index.ts';

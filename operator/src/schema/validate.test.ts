@@ -248,3 +248,42 @@ describe('transition rules', () => {
     expect(lines(schema, objWith('v2'), objWith('v1'))).toEqual(['spec.v: Invalid value: "string": bad']);
   });
 });
+
+describe('ratcheting', () => {
+  const schema: JSONSchemaProps = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', pattern: '^[a-z]+$' },
+          note: { type: 'string' },
+          ports: {
+            type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'],
+            items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer', maximum: 100 } } },
+          },
+          tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string', maxLength: 3 } },
+        },
+      },
+    },
+  };
+  const stored = { spec: { name: 'Bad_Name', note: 'a', ports: [{ name: 'p', port: 500 }], tags: ['long-tag'] } };
+  test('invalid values stored under a looser schema survive unrelated updates', () => {
+    expect(lines(schema, { spec: { ...stored.spec, note: 'b' } }, stored)).toEqual([]);
+    expect(lines(schema, { spec: { ...stored.spec, ports: [{ name: 'q', port: 1 }, { name: 'p', port: 500 }], tags: ['ok', 'long-tag'] } }, stored)).toEqual([]);
+  });
+  test('changed values are validated', () => {
+    expect(lines(schema, { spec: { ...stored.spec, name: 'Still_Bad' } }, stored)).toEqual([
+      "spec.name: Invalid value: \"Still_Bad\": spec.name in body should match '^[a-z]+$'",
+    ]);
+    expect(lines(schema, { spec: { ...stored.spec, ports: [{ name: 'p', port: 501 }], tags: ['other-long'] } }, stored)).toEqual([
+      'spec.ports[0].port: Invalid value: 501: spec.ports[0].port in body should be less than or equal to 100',
+      'spec.tags[0]: Too long: may not be more than 3 bytes',
+    ]);
+  });
+  test('can be turned off', () => {
+    expect(validate(schema, { spec: { ...stored.spec, note: 'b' } }, stored, { ratcheting: false }).map((c) => c.field)).toEqual([
+      'spec.name', 'spec.ports[0].port', 'spec.tags[0]',
+    ]);
+  });
+});

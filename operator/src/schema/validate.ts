@@ -7,7 +7,17 @@ import { isObject } from './types.ts';
 import type { FieldCause, JSONSchemaProps, ValidationRule } from './types.ts';
 
 type Old = { v: unknown } | undefined;
-type Ctx = { causes: FieldCause[]; rules: boolean };
+type Ctx = { causes: FieldCause[]; rules: boolean; ratchet: boolean };
+
+export interface ValidateOptions {
+  /**
+   * Validation ratcheting (Kubernetes 1.30+, on by default): on update, a value that is
+   * unchanged from the correlated old value (object fields by name, map-list items by key)
+   * is not validated again, so an object stored under an older, looser schema can still be
+   * updated elsewhere. Default true.
+   */
+  ratcheting?: boolean;
+}
 
 /**
  * Validates `obj` against a CRD `openAPIV3Schema` the way the apiextensions-apiserver does:
@@ -15,8 +25,8 @@ type Ctx = { causes: FieldCause[]; rules: boolean };
  * Transition rules (those that mention `oldSelf`) run only when `oldObj` is given and the
  * correlated old value exists (or the rule sets `optionalOldSelf`). Returns [] when valid.
  */
-export function validate(schema: JSONSchemaProps, obj: unknown, oldObj?: unknown): FieldCause[] {
-  const ctx: Ctx = { causes: [], rules: true };
+export function validate(schema: JSONSchemaProps, obj: unknown, oldObj?: unknown, options: ValidateOptions = {}): FieldCause[] {
+  const ctx: Ctx = { causes: [], rules: true, ratchet: options.ratcheting !== false };
   const old: Old = oldObj === undefined ? undefined : { v: oldObj };
   node(schema, obj, '', old, ctx, true);
   return ctx.causes;
@@ -184,6 +194,7 @@ function typeMatches(type: string, v: unknown): boolean {
 }
 
 function node(s: JSONSchemaProps, v: unknown, path: string, old: Old, ctx: Ctx, isRoot = false): void {
+  if (ctx.ratchet && old !== undefined && !isRoot && deepEqual(v, old.v)) return;
   if (v === null || v === undefined) {
     if (s.nullable === true) return;
     if (s.type !== undefined && s.type !== '') {
@@ -305,11 +316,13 @@ function arrayChecks(s: JSONSchemaProps, v: unknown[], path: string, old: Old, c
   }
   const items = s.items;
   if (items === undefined) return;
-  const oldList = listType === 'map' && old !== undefined && Array.isArray(old.v) ? old.v : undefined;
   let oldByKey: Map<string, unknown> | undefined;
-  if (oldList !== undefined && items['x-kubernetes-validations'] !== undefined || (oldList !== undefined && hasRulesBelow(items))) {
-    oldByKey = new Map();
-    for (const o of oldList ?? []) if (isObject(o)) oldByKey.set(mapKey(o, keys, items), o);
+  let oldSet: unknown[] | undefined;
+  if (old !== undefined && Array.isArray(old.v) && (ctx.ratchet || hasRulesBelow(items))) {
+    if (listType === 'map') {
+      oldByKey = new Map();
+      for (const o of old.v) if (isObject(o)) oldByKey.set(mapKey(o, keys, items), o);
+    } else if (listType === 'set' && ctx.ratchet) oldSet = old.v;
   }
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
@@ -317,7 +330,7 @@ function arrayChecks(s: JSONSchemaProps, v: unknown[], path: string, old: Old, c
     if (oldByKey !== undefined && isObject(x)) {
       const k = mapKey(x, keys, items);
       if (oldByKey.has(k)) itemOld = { v: oldByKey.get(k) };
-    }
+    } else if (oldSet !== undefined && oldSet.some((o) => deepEqual(o, x))) itemOld = { v: x };
     node(items, x, `${path}[${i}]`, itemOld, ctx);
   }
 }
@@ -390,13 +403,13 @@ function metadata(s: JSONSchemaProps | undefined, v: unknown, ctx: Ctx): void {
 function junctors(s: JSONSchemaProps, v: unknown, path: string, ctx: Ctx): void {
   if (s.allOf === undefined && s.anyOf === undefined && s.oneOf === undefined && s.not === undefined) return;
   const passes = (sub: JSONSchemaProps): boolean => {
-    const inner: Ctx = { causes: [], rules: false };
+    const inner: Ctx = { causes: [], rules: false, ratchet: false };
     node(sub, v, path, undefined, inner);
     return inner.causes.length === 0;
   };
   if (s.allOf !== undefined) {
     for (const sub of s.allOf) {
-      const inner: Ctx = { causes: [], rules: false };
+      const inner: Ctx = { causes: [], rules: false, ratchet: false };
       node(sub, v, path, undefined, inner);
       ctx.causes.push(...inner.causes);
     }
