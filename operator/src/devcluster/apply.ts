@@ -22,10 +22,12 @@ function sub(schema: Schema, key: string): Schema {
   return isObj(ap) ? ap : undefined;
 }
 
-function listType(schema: Schema, path: string[]): { type: 'atomic' | 'set' | 'map'; keys: string[] } {
-  const last = path[path.length - 1];
-  if (path.length === 2 && path[0] === 'f:metadata' && last === 'f:finalizers') return { type: 'set', keys: [] };
-  if (path.length === 2 && path[0] === 'f:metadata' && last === 'f:ownerReferences') return { type: 'map', keys: ['uid'] };
+const FINALIZERS = `f:metadata${SEP}f:finalizers`;
+const OWNER_REFS = `f:metadata${SEP}f:ownerReferences`;
+
+function listType(schema: Schema, path: string): { type: 'atomic' | 'set' | 'map'; keys: string[] } {
+  if (path === FINALIZERS) return { type: 'set', keys: [] };
+  if (path === OWNER_REFS) return { type: 'map', keys: ['uid'] };
   const t = schema?.['x-kubernetes-list-type'];
   const keys = schema?.['x-kubernetes-list-map-keys'];
   if (t === 'map' && Array.isArray(keys)) return { type: 'map', keys: keys.map(String) };
@@ -33,33 +35,41 @@ function listType(schema: Schema, path: string[]): { type: 'atomic' | 'set' | 'm
   return { type: 'atomic', keys: [] };
 }
 
-/** Leaf paths of an object with their values (JSON), following the schema for list types. */
+/** Comparable form of a leaf value (only ever compared with other leafValue results). */
+function leafValue(v: unknown): string {
+  return v !== null && typeof v === 'object' ? JSON.stringify(v) : `${typeof v}:${String(v)}`;
+}
+
+/** Leaf paths of an object with comparable values, following the schema for list types. */
 export function leaves(obj: Obj, schema: Schema, out = new Map<string, string>()): Map<string, string> {
-  const walk = (v: unknown, s: Schema, path: string[]): void => {
-    if (isObj(v) && s?.['x-kubernetes-map-type'] !== 'atomic' && !(path.length > 0 && Object.keys(v).length === 0)) {
-      for (const [k, child] of Object.entries(v)) {
-        if (path.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
-        if (path.length === 1 && path[0] === 'f:metadata' && SKIP_META.has(k)) continue;
-        walk(child, sub(s, k), [...path, `f:${k}`]);
+  const walk = (v: unknown, s: Schema, path: string): void => {
+    if (isObj(v) && s?.['x-kubernetes-map-type'] !== 'atomic') {
+      let any = false;
+      for (const k in v) {
+        any = true;
+        if (path === '' && (k === 'apiVersion' || k === 'kind')) continue;
+        if (path === 'f:metadata' && SKIP_META.has(k)) continue;
+        walk(v[k], sub(s, k), path === '' ? `f:${k}` : `${path}${SEP}f:${k}`);
       }
-      return;
+      if (any || path === '') return;
     }
     if (Array.isArray(v)) {
       const lt = listType(s, path);
-      const items = isObj(s?.['items']) ? (s['items'] as Obj) : undefined;
       if (lt.type === 'map') {
+        const items = isObj(s?.['items']) ? (s['items'] as Obj) : undefined;
         for (const el of v) {
           if (!isObj(el)) continue;
-          const k = `k:${JSON.stringify(Object.fromEntries(lt.keys.map((key) => [key, el[key]])))}`;
-          walk(el, items, [...path, k]);
+          const key: Obj = {};
+          for (const k of lt.keys) key[k] = el[k];
+          walk(el, items, `${path}${SEP}k:${JSON.stringify(key)}`);
         }
         return;
       }
-      if (lt.type === 'set') { for (const el of v) out.set([...path, `v:${JSON.stringify(el)}`].join(SEP), JSON.stringify(el)); return; }
+      if (lt.type === 'set') { for (const el of v) out.set(`${path}${SEP}v:${JSON.stringify(el)}`, leafValue(el)); return; }
     }
-    if (path.length) out.set(path.join(SEP), JSON.stringify(v));
+    if (path) out.set(path, leafValue(v));
   };
-  walk(obj, schema, []);
+  walk(obj, schema, '');
   return out;
 }
 
@@ -101,13 +111,16 @@ function rebuild(list: { e: ManagedEntry; paths: Set<string> }[]): ManagedEntry[
 
 /** managedFields after a non-apply write by `manager`: it takes every field it changed. */
 export function updateManagedFields(oldObj: Obj | undefined, newObj: Obj, manager: string, apiVersion: string, schema: Schema, subresource?: string): ManagedEntry[] {
-  const before = oldObj ? leaves(oldObj, schema) : new Map<string, string>();
-  const after = leaves(newObj, schema);
+  // A status write can only change status: compare that subtree alone.
+  const scope = (o: Obj): Obj => (subresource !== 'status' ? o : o['status'] === undefined ? {} : { status: o['status'] });
+  const before = oldObj ? leaves(scope(oldObj), schema) : new Map<string, string>();
+  const after = leaves(scope(newObj), schema);
+  const inScope = (p: string): boolean => subresource !== 'status' || p.startsWith('f:status');
   const changed = new Set<string>();
   for (const [p, v] of after) if (before.get(p) !== v) changed.add(p);
   const list = entries(oldObj).map((e) => ({ e, paths: fromFieldsV1(e.fieldsV1) }));
   if (changed.size === 0 && oldObj) return entries(oldObj);
-  for (const x of list) for (const p of [...x.paths]) if (changed.has(p) || !after.has(p)) x.paths.delete(p);
+  for (const x of list) for (const p of [...x.paths]) if (changed.has(p) || (inScope(p) && !after.has(p))) x.paths.delete(p);
   let mine = list.find((x) => x.e.manager === manager && x.e.operation === 'Update' && x.e.subresource === subresource);
   if (!mine) {
     mine = { e: { manager, operation: 'Update', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {}, ...(subresource ? { subresource } : {}) }, paths: new Set() };
@@ -146,7 +159,7 @@ function mergeApplied(live: unknown, applied: unknown, schema: Schema, path: str
     return out;
   }
   if (Array.isArray(applied) && Array.isArray(live)) {
-    const lt = listType(schema, path);
+    const lt = listType(schema, path.join(SEP));
     const items = isObj(schema?.['items']) ? (schema['items'] as Obj) : undefined;
     if (lt.type === 'set') return [...live, ...applied.filter((a) => !live.some((l) => deepEqual(l, a)))];
     if (lt.type === 'map') {

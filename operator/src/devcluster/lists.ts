@@ -99,8 +99,12 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
   out.flushHeaders();
   let closed = false;
   let firstTable = true;
+  // Events of one tick are coalesced into one TLS write per watcher.
+  let corked = false;
+  const uncork = (): void => { if (corked) { corked = false; out.uncork(); } };
   const write = (s: string): void => {
     if (closed) return;
+    if (!corked) { corked = true; out.cork(); process.nextTick(uncork); }
     out.write(s);
     if (out.writableLength > 64 * 1024 * 1024) close(); // a consumer that cannot keep up is dropped
   };
@@ -124,6 +128,7 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
     if (timer) clearTimeout(timer);
     if (bookmarks) clearInterval(bookmarks);
     opts.closers.delete(close);
+    if (corked) uncork();
     out.end();
   };
   opts.closers.add(close);
