@@ -140,7 +140,9 @@ function expectedPermissions(namespacedScope: string, secretNamespaces: string[]
     'cluster events.k8s.io/events create',
     'cluster events.k8s.io/events patch',
     'cluster authorization.k8s.io/subjectaccessreviews create',
-    ...['get', 'create', 'update'].map((v) => `ns:${NAMESPACE} coordination.k8s.io/leases ${v}`),
+    `ns:${NAMESPACE} coordination.k8s.io/leases create`,
+    `ns:${NAMESPACE} coordination.k8s.io/leases get [occupier-operator]`,
+    `ns:${NAMESPACE} coordination.k8s.io/leases update [occupier-operator]`,
     ...secretNamespaces.map((ns) => `ns:${ns} core/secrets get`),
   ].sort();
 }
@@ -222,7 +224,7 @@ describe('default values', () => {
     expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(pod.volumes.find((v) => v.name === 'tmp')?.emptyDir).toBeDefined();
     expect(pod.serviceAccountName).toBe(SA);
-    // Whatever the operator might write (the simulated driver's state) goes to the emptyDir.
+    // Nothing is written in a pod; the data directory (used by --dev only) points at the emptyDir anyway.
     const options = parseOptions(container.args, Object.fromEntries(container.env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]]))));
     expect(options.dataDir.startsWith('/tmp/')).toBe(true);
   });
@@ -299,6 +301,11 @@ describe("the chart's CRDs", () => {
 describe('RBAC', () => {
   it('grants the operator exactly what it needs, cluster-wide for all namespaces', () => {
     expect(operatorPermissions(helmTemplate())).toEqual(expectedPermissions('cluster', [NAMESPACE]));
+  });
+
+  it('names the Lease the operator uses', () => {
+    const source = readFileSync(join(ROOT, 'operator/src/operator.ts'), 'utf8');
+    expect(/leaseName: '([^']+)'/.exec(source)?.[1]).toBe('occupier-operator');
   });
 
   it('binds the namespaced kinds only in the watched namespace when watchNamespace is set', () => {
