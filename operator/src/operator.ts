@@ -8,7 +8,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { DriverRegistry, driverRefFor } from '../../drivers/src/registry.ts';
 import type { SecretRef } from '../../drivers/src/registry.ts';
 import { GROUP, KINDS, VERSION } from './api/index.ts';
-import type { KindInfo, OccupierResource, SiteResource } from './api/index.ts';
+import type { CustomerMoveResource, DecommissionResource, KindInfo, OccupierResource, SiteMoveResource, SiteResource } from './api/index.ts';
+import { decommissionReconciler } from './controllers/decommission/controller.ts';
+import { CONTROLLER_NAME as DECOMMISSION } from './controllers/decommission/controller.ts';
+import { OrderMetrics } from './controllers/orders/metrics.ts';
+import type { OrderSummary } from './planner/types.ts';
 import { occupierReconciler } from './controllers/occupier/controller.ts';
 import { CONTROLLER_NAME as OCCUPIER } from './controllers/occupier/controller.ts';
 import { siteReconciler } from './controllers/site/controller.ts';
@@ -60,8 +64,24 @@ export interface RunningOperator {
 export const COMPONENT = 'occupier-operator';
 
 const resourceOf = (k: KindInfo): ResourceKind => ({ group: GROUP, version: VERSION, plural: k.plural, kind: k.kind });
-const SITE_KIND = KINDS[0];
-const OCCUPIER_KIND = KINDS[1];
+const [SITE_KIND, OCCUPIER_KIND, SITEMOVE_KIND, CUSTOMERMOVE_KIND, DECOMMISSION_KIND] = KINDS;
+
+type AnyOrder = SiteMoveResource | CustomerMoveResource | DecommissionResource;
+
+/** Orders are indexed by the occupier they act on: `namespace/occupier`. */
+const byOccupier = (o: AnyOrder): string[] => [`${o.metadata?.namespace}/${o.spec?.occupierRef?.name}`];
+
+function summary(kind: OrderSummary['kind'], o: AnyOrder): OrderSummary {
+  const created = o.metadata.creationTimestamp as unknown;
+  return {
+    kind,
+    name: o.metadata.name ?? '',
+    occupier: o.spec.occupierRef.name,
+    phase: o.status?.phase,
+    startedAt: o.status?.startedAt,
+    createdAt: created instanceof Date ? created.toISOString() : typeof created === 'string' ? created : undefined,
+  };
+}
 
 /** Sites an occupier names, in spec or in status (so removals reach the right site). */
 function sitesOf(o: OccupierResource): string[] {
@@ -108,8 +128,22 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
     indexers: { site: sitesOf },
   });
-  manager.addCache(sites);
-  manager.addCache(occupiers);
+  const orderCache = <T extends AnyOrder>(k: KindInfo): Cache<T> =>
+    new Cache<T>({ ...cacheOpts, resource: resourceOf(k), ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}), indexers: { occupier: byOccupier } });
+  const siteMoves = orderCache<SiteMoveResource>(SITEMOVE_KIND);
+  const customerMoves = orderCache<CustomerMoveResource>(CUSTOMERMOVE_KIND);
+  const decommissions = orderCache<DecommissionResource>(DECOMMISSION_KIND);
+  for (const c of [sites, occupiers, siteMoves, customerMoves, decommissions]) manager.addCache(c);
+  const ordersFor = (occupierKey: string): OrderSummary[] => [
+    ...siteMoves.byIndex('occupier', occupierKey).map((o) => summary('SiteMove', o)),
+    ...customerMoves.byIndex('occupier', occupierKey).map((o) => summary('CustomerMove', o)),
+    ...decommissions.byIndex('occupier', occupierKey).map((o) => summary('Decommission', o)),
+  ];
+  const orderMetrics = new OrderMetrics(manager.registry, () => [
+    { kind: 'SiteMove', list: () => siteMoves.list() },
+    { kind: 'CustomerMove', list: () => customerMoves.list() },
+    { kind: 'Decommission', list: () => decommissions.list() },
+  ]);
 
   const common = { logger: log, metrics: manager.metrics, clock, workers: opts.workers ?? 4 };
   const siteClient = new ResourceClient<SiteResource>(custom, resourceOf(SITE_KIND), { fieldManager: COMPONENT });
@@ -132,6 +166,37 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       // A Site change (new pools, catalog) re-plans every occupier there.
       watches: [watchOf(sites, (s) => occupiers.byIndex('site', s.metadata?.name ?? '').map((o) => `${o.metadata.namespace}/${o.metadata.name}`))],
       reconcile: occupierReconciler({ client: occupierClient, sites, drivers: resolver, events, clock, ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}) }),
+    }),
+  );
+
+  const decommissionClient = new ResourceClient<DecommissionResource>(custom, resourceOf(DECOMMISSION_KIND), { fieldManager: COMPONENT });
+  const decommissionsOf = (occupierKey: string): string[] => decommissions.byIndex('occupier', occupierKey).map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
+  manager.addController(
+    new Controller<DecommissionResource>({
+      ...common,
+      name: DECOMMISSION,
+      primary: decommissions,
+      // Runs are long (bounded steps, persisted as they go); a restart resumes them.
+      reconcileTimeoutMs: 10 * 60_000,
+      watches: [
+        // The occupier's phase and other orders decide prerequisites: re-check on their change.
+        watchOf(occupiers, (o) => decommissionsOf(`${o.metadata.namespace}/${o.metadata.name}`)),
+        watchOf(siteMoves, (o) => decommissionsOf(byOccupier(o)[0] ?? '')),
+        watchOf(customerMoves, (o) => decommissionsOf(byOccupier(o)[0] ?? '')),
+        watchOf(decommissions, (o) => decommissionsOf(byOccupier(o)[0] ?? '').filter((k) => k !== `${o.metadata.namespace}/${o.metadata.name}`)),
+      ],
+      reconcile: decommissionReconciler({
+        client: decommissionClient,
+        occupierClient,
+        occupiers,
+        sites,
+        ordersFor,
+        drivers: resolver,
+        orderMetrics,
+        events,
+        clock,
+        ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}),
+      }),
     }),
   );
 

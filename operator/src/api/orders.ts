@@ -86,6 +86,12 @@ const planItem = z
     site: objectName.optional().describe('Site the item is at.'),
     action: z.enum(PLAN_ACTIONS).describe('What the order does with it.'),
     detail: z.string().optional().describe('More about the action, e.g. the matched access level.'),
+    step: identifier.optional().describe('Step of the order that handles the item (status.tasks[].step).'),
+    ref: z.string().optional().describe('The external item, as capability/type/key.'),
+    values: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Values fixed when the plan was made (dates, tariff, MAC, ...), so a resumed run does exactly what was planned.'),
   })
   .strict()
   .describe('One item of the plan.');

@@ -52,7 +52,7 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
   async function provisionSites(obj: OccupierResource, ctx: ReconcileContext): Promise<ReconcileResult | void> {
     const prevPhase = obj.status?.phase;
     if (prevPhase === 'Decommissioned') return markImmutable(obj);
-    if (prevPhase !== undefined && ORDER_OWNED.has(prevPhase)) return undefined;
+    if (prevPhase !== undefined && ORDER_OWNED.has(prevPhase)) return markFrozen(obj);
 
     let spec;
     try {
@@ -194,8 +194,26 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     }, { current: obj });
   }
 
+  /** While an order runs, spec changes are ignored: say so when the spec changed. */
+  async function markFrozen(obj: OccupierResource): Promise<void> {
+    const changed = obj.metadata.generation !== undefined && obj.metadata.generation !== obj.status?.observedGeneration;
+    const existing = getCondition(obj.status?.conditions ?? [], CONDITION.SpecFrozen);
+    if (!changed || (existing?.status === 'True' && existing.observedGeneration === obj.metadata.generation)) return;
+    const order = obj.status?.activeOrder;
+    const message = `spec changes are ignored while ${order ? `${order.kind} ${order.name}` : 'an order'} runs (phase ${obj.status?.phase}); they apply when it ends, if the occupier still exists`;
+    await updateStatus(deps.client, obj.metadata.namespace, obj.metadata.name ?? '', (fresh) => {
+      const conditions = setCondition(fresh.status?.conditions ?? [], { type: CONDITION.SpecFrozen, status: 'True', reason: REASON.OrderRunning, message }, fresh.metadata.generation, now());
+      fresh.status = { ...(fresh.status ?? {}), conditions };
+    }, { current: obj });
+    void deps.events.warning(obj, CONDITION.SpecFrozen, message);
+  }
+
   /** Deleting the Occupier: Decommission (default) removes everything; Orphan leaves it. */
   async function teardown(obj: OccupierResource, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+    if (obj.status?.phase === 'DecommissionPending' || obj.status?.phase === 'Moving') {
+      // Keeping records safe: an order is running on this occupier; deletion waits for it.
+      throw new Error(`occupier ${obj.metadata.name} is in phase ${obj.status.phase}: deletion waits until the order ends`);
+    }
     const policy = (obj.spec as { deletionPolicy?: string } | undefined)?.deletionPolicy ?? 'Decommission';
     if (policy === 'Orphan' || obj.status?.phase === 'Decommissioned') {
       void deps.events.normal(obj, 'Orphaned', 'deleted with deletionPolicy Orphan: external state left in place');

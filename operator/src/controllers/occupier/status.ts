@@ -151,8 +151,15 @@ function siteStatus(plan: ProvisionPlan['sites'][number], outcome: SiteOutcome |
   if (devices.length > 0) {
     s.wifiDevices = devices.map((d) => ({ name: String(d.spec.name), mac: d.key, state: state(`wifi/device/${d.key}`) }));
   }
-  // Inventory: what is wanted, plus what was there and has not been removed yet.
-  const inventory = new Set(itemsById.keys());
+  // Inventory: what is wanted, plus what was there and has not been removed yet. A wanted item
+  // the driver refused permanently and that was never ours (e.g. a MAC another occupier
+  // registered, MacInUse) is not inventory: removing it later would remove the other's item.
+  const previous = new Set(outcome.previous);
+  const refused = (id: string): boolean => {
+    const r = byId.get(id);
+    return r?.op === 'ensure' && r.state === 'Failed' && r.code === 'Permanent' && !previous.has(id);
+  };
+  const inventory = new Set([...itemsById.keys()].filter((id) => !refused(id)));
   for (const id of outcome.previous) {
     const r = byId.get(id);
     if (!itemsById.has(id) && !(r?.op === 'remove' && r.state === 'Done')) inventory.add(id);

@@ -1,0 +1,88 @@
+/**
+ * Order metrics for alerts on stuck, missed, blocked and failed work. Gauges are computed from
+ * the order caches at scrape time (never stale, nothing to forget on deletion); counters and
+ * the duration histogram are updated by the order controllers.
+ */
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { ORDER_PHASES } from '../../api/index.ts';
+import type { OrderStatus } from '../../api/index.ts';
+
+export const ORDER_KINDS = ['SiteMove', 'CustomerMove', 'Decommission'] as const;
+export type OrderKindName = (typeof ORDER_KINDS)[number];
+
+interface OrderLike {
+  metadata?: { namespace?: string; name?: string };
+  status?: Pick<OrderStatus, 'phase' | 'startedAt' | 'scheduledFor'>;
+}
+
+export interface OrderSource {
+  kind: OrderKindName;
+  list(): OrderLike[];
+}
+
+export class OrderMetrics {
+  readonly duration: Histogram<'kind' | 'result'>;
+  readonly missed: Counter<'kind'>;
+
+  constructor(registry: Registry, sources: () => OrderSource[]) {
+    new Gauge({
+      name: 'occupier_operator_orders',
+      help: 'Orders per kind and phase (an order no controller has seen yet counts as Pending).',
+      labelNames: ['kind', 'phase'],
+      registers: [registry],
+      collect() {
+        for (const kind of ORDER_KINDS) for (const phase of ORDER_PHASES) this.set({ kind, phase }, 0);
+        for (const src of sources()) for (const o of src.list()) this.inc({ kind: src.kind, phase: o.status?.phase ?? 'Pending' });
+      },
+    });
+    new Gauge({
+      name: 'occupier_operator_order_started_timestamp_seconds',
+      help: 'Start time of running orders (alert: running for too long).',
+      labelNames: ['kind', 'namespace', 'name'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const src of sources()) {
+          for (const o of src.list()) {
+            if (o.status?.phase !== 'Running' || !o.status.startedAt) continue;
+            this.set({ kind: src.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }, Date.parse(o.status.startedAt) / 1000);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'occupier_operator_order_scheduled_timestamp_seconds',
+      help: 'Scheduled time of orders that have not started (alert: the time passed and it did not start).',
+      labelNames: ['kind', 'namespace', 'name'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const src of sources()) {
+          for (const o of src.list()) {
+            const phase = o.status?.phase;
+            if (o.status?.startedAt || !o.status?.scheduledFor || phase === 'Succeeded' || phase === 'Failed') continue;
+            this.set({ kind: src.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }, Date.parse(o.status.scheduledFor) / 1000);
+          }
+        }
+      },
+    });
+    this.duration = new Histogram({
+      name: 'occupier_operator_order_duration_seconds',
+      help: 'Time from the start of an order run to its end, by result.',
+      labelNames: ['kind', 'result'],
+      buckets: [1, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200],
+      registers: [registry],
+    });
+    this.missed = new Counter({
+      name: 'occupier_operator_order_missed_schedule_total',
+      help: 'Orders that failed because their starting deadline passed (MissedSchedule).',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    for (const kind of ORDER_KINDS) {
+      this.missed.inc({ kind }, 0);
+      for (const result of ['Succeeded', 'Failed']) this.duration.zero({ kind, result });
+    }
+  }
+}
