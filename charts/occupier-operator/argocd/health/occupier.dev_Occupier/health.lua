@@ -2,13 +2,18 @@
 --   Suspended    annotation occupier.dev/paused: "true"
 --   Healthy      phase Decommissioned (the end of its life: nothing more will happen)
 --   Progressing  no status yet; generation not yet observed; Ready not True for a
---                transient reason (e.g. Provisioning); no Ready condition yet
---   Degraded     phase DecommissionFailed; Ready=False with reason Degraded, Blocked,
---                Failed or DecommissionFailed
+--                transient reason (e.g. InProgress, Provisioning); no Ready condition yet
+--   Degraded     phase DecommissionFailed; condition Degraded=True (a driver failed
+--                permanently or the plan has a problem); Ready=False with reason
+--                Degraded, Blocked, Failed, DecommissionFailed or Invalid*
 --   Healthy      Ready=True (whatever the lifecycle phase: Active, MoveScheduled, ...)
 local hs = {}
 
 local DEGRADED_REASONS = { Degraded = true, Blocked = true, Failed = true, DecommissionFailed = true }
+
+local function degradedReason(reason)
+  return reason ~= nil and (DEGRADED_REASONS[reason] == true or string.sub(reason, 1, 7) == "Invalid")
+end
 
 local function condition(status, ctype)
   if status == nil or status.conditions == nil then
@@ -66,16 +71,20 @@ if metadata.generation ~= nil and (status.observedGeneration == nil or status.ob
 end
 
 local ready = condition(status, "Ready")
+local degraded = condition(status, "Degraded")
 if status.phase == "DecommissionFailed" then
   hs.status = "Degraded"
   hs.message = explain("DecommissionFailed", ready)
+elseif degraded ~= nil and degraded.status == "True" then
+  hs.status = "Degraded"
+  hs.message = explain("Degraded", degraded)
 elseif ready == nil then
   hs.status = "Progressing"
   hs.message = "Waiting for the Ready condition"
 elseif ready.status == "True" then
   hs.status = "Healthy"
   hs.message = explain(status.phase or "Ready", ready)
-elseif ready.status == "False" and DEGRADED_REASONS[ready.reason] then
+elseif ready.status == "False" and degradedReason(ready.reason) then
   hs.status = "Degraded"
   hs.message = explain("Not ready", ready)
 else

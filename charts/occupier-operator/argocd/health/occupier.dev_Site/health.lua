@@ -1,12 +1,22 @@
 -- Argo CD health check for occupier.dev/v1alpha1 Site (cluster-scoped).
 --   Suspended    annotation occupier.dev/paused: "true"
 --   Progressing  no status yet; generation not yet observed; Ready not True for a
---                transient reason (e.g. Provisioning); no Ready condition yet
---   Degraded     Ready=False with reason Degraded, Blocked, Failed or DecommissionFailed
+--                transient reason (e.g. Provisioning, InUse while deletion waits); no
+--                Ready condition yet
+--   Degraded     Ready=False with reason Degraded, Blocked, Failed or DecommissionFailed,
+--                a spec error (Invalid*, OverlappingNumberBlocks, DuplicateCatalogItem)
+--                or DriverUnavailable: nothing improves until someone acts
 --   Healthy      Ready=True
 local hs = {}
 
-local DEGRADED_REASONS = { Degraded = true, Blocked = true, Failed = true, DecommissionFailed = true }
+local DEGRADED_REASONS = {
+  Degraded = true, Blocked = true, Failed = true, DecommissionFailed = true,
+  OverlappingNumberBlocks = true, DuplicateCatalogItem = true, DriverUnavailable = true,
+}
+
+local function degradedReason(reason)
+  return reason ~= nil and (DEGRADED_REASONS[reason] == true or string.sub(reason, 1, 7) == "Invalid")
+end
 
 local function condition(status, ctype)
   if status == nil or status.conditions == nil then
@@ -62,7 +72,7 @@ if ready == nil then
 elseif ready.status == "True" then
   hs.status = "Healthy"
   hs.message = explain("Ready", ready)
-elseif ready.status == "False" and DEGRADED_REASONS[ready.reason] then
+elseif ready.status == "False" and degradedReason(ready.reason) then
   hs.status = "Degraded"
   hs.message = explain("Not ready", ready)
 else
