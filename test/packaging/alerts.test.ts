@@ -4,12 +4,12 @@
  * every alert (and show each one not firing). Every alert has a severity, a summary, a
  * description and a runbook section in the chart README.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHART_DIR, helmTemplate, one, run } from './tools.ts';
+import { CHART_DIR, ROOT, helmTemplate, one, run } from './tools.ts';
 import type { Values } from './tools.ts';
 
 interface AlertRule {
@@ -66,6 +66,19 @@ describe('PrometheusRule', () => {
       expect(rule.annotations?.description, rule.alert).toBeTruthy();
       expect(readme, `README runbook for ${rule.alert}`).toContain(`\n### ${rule.alert}\n`);
     }
+  });
+
+  it('uses only metrics the operator defines', () => {
+    const sources = ['operator', 'drivers']
+      .flatMap((dir) => readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }).map((f) => join(ROOT, dir, f)))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    const used = new Set(rules.flatMap((r) => [...r.expr.matchAll(/\boccupier_operator_\w+/g)].map((m) => m[0])));
+    expect(used.size).toBeGreaterThanOrEqual(7);
+    // Defined by full name, or as `${PREFIX}<suffix>` (runtime/metrics.ts).
+    const undefinedMetrics = [...used].filter((name) => !sources.includes(`'${name}'`) && !sources.includes(`\${PREFIX}${name.slice('occupier_operator_'.length)}\``));
+    expect(undefinedMetrics).toEqual([]);
   });
 
   it('passes promtool check rules', () => {
