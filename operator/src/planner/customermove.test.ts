@@ -160,6 +160,15 @@ describe('customer move rules (seed 003), one case per sentence', () => {
     expect(p.plan.summary).toBe('Move 3, Remap 1');
     expect(() => planSchema.parse(p.plan)).not.toThrow();
   });
+
+  it('"Progress shows as provisioning requests": services then users, per customer site', () => {
+    const p = move();
+    expect(p.steps.map((s) => `${s.site} ${s.step}: ${s.items.map((i) => `${i.name} ${i.action}`).join(', ')}`)).toEqual([
+      'london-shoreditch services: internet-100 Remap, wifi-secure Move',
+      'london-shoreditch users: dev@pixel-labs.example Move, ops@pixel-labs.example Move',
+    ]);
+    expect(p.steps[1]?.items.every((i) => i.site === SHO)).toBe(true);
+  });
 });
 
 describe('the example estate: pixel-labs from northwind-hosting to southbank-networks', () => {

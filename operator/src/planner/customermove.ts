@@ -71,10 +71,20 @@ export interface CustomerMoveInput {
   order: { spec: CustomerMoveSpec };
 }
 
+/**
+ * Steps of a customer move at each of the customer's sites (its "provisioning requests"):
+ * services re-provisioned under the new reseller with their matched access levels first,
+ * then users updated with the resulting properties.
+ */
+export const CUSTOMER_MOVE_STEPS = ['services', 'users'] as const;
+export type CustomerMoveStep = (typeof CUSTOMER_MOVE_STEPS)[number];
+
 export interface CustomerMovePlan {
   blocked: Failure<CustomerMoveReason>[];
   plan: { summary: string; items: PlanItem[]; unmatched: string[] };
   services: ServiceMapping[];
+  /** Per customer site, the ordered steps and their items (for `status.tasks`). */
+  steps: { site: string; step: CustomerMoveStep; items: PlanItem[] }[];
 }
 
 const NONE = '(none)';
@@ -234,9 +244,21 @@ export function planCustomerMove(input: CustomerMoveInput): CustomerMovePlan {
     items.push({ kind: 'User', name: u.email, action: 'Move', detail: `moves with ${name} from ${current ?? NONE} to ${target}; inherits the services' new properties` });
   }
 
+  const steps: CustomerMovePlan['steps'] = [];
+  for (const e of customer.spec.sites) {
+    steps.push({ site: e.site, step: 'services', items: items.filter((i) => i.kind === 'Service' && i.site === e.site) });
+    const users = (customer.spec.users ?? []).filter((u) => u.sites.includes(e.site));
+    steps.push({
+      site: e.site,
+      step: 'users',
+      items: items.filter((i) => i.kind === 'User' && users.some((u) => u.email === i.name)).map((i) => ({ ...i, site: e.site })),
+    });
+  }
+
   return {
     blocked,
     plan: { summary: summarize(items, PLAN_ACTIONS), items, unmatched: [...notOffered, ...unmatchedLevels, ...badMappings] },
     services,
+    steps,
   };
 }

@@ -108,6 +108,11 @@ describe('What happens to decommissioned data (seed 001), row by row', () => {
           'Service internet-100 Delete: scheduled change to quantity 5 on 2026-09-01 deleted',
         ],
       ],
+      [
+        'with a quantity change dated today (already in effect, not "in future")',
+        { scheduledChanges: [{ date: '2026-06-15', quantity: 2 }] },
+        ['Service internet-100 Deprovision: deprovisioned, set Inactive (kept without an end date); billing stops'],
+      ],
     ])('%s', (_name, svc, want) => {
       const p = planDecommission({ occupier: base.withService(LON, 'internet-100', svc).build(), sites, now: NOON });
       expect(brief(items(p, 'services'))).toEqual(want);

@@ -62,6 +62,7 @@ export {
 export type { SiteMoveInput, SiteMovePlan, SiteMoveReason, SiteMoveStep, SiteMoveStepPlan } from './sitemove.ts';
 export {
   AlreadyWithReseller,
+  CUSTOMER_MOVE_STEPS,
   LocationMismatch,
   NotACustomer,
   NotAReseller,
@@ -72,6 +73,6 @@ export {
   UnknownMappedAccessLevel,
   UnmatchedAccessLevels,
 } from './customermove.ts';
-export type { CustomerMoveInput, CustomerMovePlan, CustomerMoveReason, ServiceMapping } from './customermove.ts';
+export type { CustomerMoveInput, CustomerMovePlan, CustomerMoveReason, CustomerMoveStep, ServiceMapping } from './customermove.ts';
 export { effectsOf, occupierPhase, specDrift } from './phase.ts';
 export type { OrderEffect, PhaseInput } from './phase.ts';
