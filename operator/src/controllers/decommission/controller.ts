@@ -284,11 +284,11 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
         waits.push(Date.parse(task.nextRetryAt) - at.getTime());
         return 'wait';
       }
-      if (task.state !== 'Running') {
-        task.state = 'Running';
-        task.startedAt ??= rfc3339(at);
-        await persist();
-      }
+      // Each execution is an attempt, recorded before the calls (a crash mid-attempt still counts it).
+      task.state = 'Running';
+      task.startedAt ??= rfc3339(at);
+      task.attempts += 1;
+      await persist();
       const results = await ops();
       const done = results.filter((r) => r.state === 'Done').length;
       if (task.items) task.items.done = done;
@@ -298,12 +298,10 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
       const end = now();
       if (permanent && permanent.state === 'Failed') {
         task.state = 'Failed';
-        task.attempts += 1;
         task.lastError = `${permanent.id}: ${permanent.reason}: ${permanent.message}`;
         task.completedAt = rfc3339(end);
         delete task.nextRetryAt;
       } else if (transient && transient.state === 'Failed') {
-        task.attempts += 1;
         task.lastError = `${transient.id}: ${transient.reason}: ${transient.message}`;
         if (task.attempts >= RETRY_BUDGET) {
           task.state = 'Failed';
@@ -319,7 +317,6 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
         waits.push(Math.min(...pending.map((p) => (p.state === 'InProgress' ? p.retryAfterMs : 1000))));
       } else {
         task.state = 'Succeeded';
-        task.attempts = Math.max(task.attempts, 1);
         task.completedAt = rfc3339(end);
         delete task.nextRetryAt;
         delete task.lastError;
