@@ -102,7 +102,20 @@ function main(): void {
   };
   console.log(`schema ${schemaKB.toFixed(1)} KB, object ${objKB.toFixed(1)} KB, ${N} iterations`);
   time('validate (create)', () => validate(schema, obj));
-  time('validate (update, with oldSelf)', () => validate(schema, obj, obj));
+  const oldObj = structuredClone(obj) as { spec: Record<string, unknown>; status: Record<string, unknown> };
+  oldObj.spec['a1'] = 7;
+  delete oldObj.status['startedAt'];
+  time('validate (update of one field, transition rules)', () => validate(schema, obj, oldObj));
+  time('validate (same update, ratcheting off)', () => validate(schema, obj, oldObj, { ratcheting: false }));
+  const pruneCopies: Record<string, unknown>[] = [];
+  time('pruneUnknown alone', (i) => pruneUnknown(schema, pruneCopies[i % N]), () => {
+    pruneCopies.length = 0;
+    for (let i = 0; i < N; i++) pruneCopies.push(structuredClone(obj));
+  });
+  time('applyDefaults alone', (i) => applyDefaults(schema, pruneCopies[i % N]), () => {
+    pruneCopies.length = 0;
+    for (let i = 0; i < N; i++) pruneCopies.push(structuredClone(obj));
+  });
   let copies: Record<string, unknown>[] = [];
   const fresh = (): void => {
     copies = Array.from({ length: N }, () => structuredClone(obj));

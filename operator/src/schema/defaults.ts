@@ -27,7 +27,7 @@ function walk(s: JSONSchemaProps, v: unknown): void {
     const items = s.items;
     if (items === undefined) return;
     for (let i = 0; i < v.length; i++) {
-      if (v[i] === null && items.nullable !== true && items.default !== undefined) v[i] = structuredClone(items.default);
+      if (v[i] === null && items.nullable !== true && items.default !== undefined) v[i] = copy(items.default);
       walk(items, v[i]);
     }
     return;
@@ -37,7 +37,7 @@ function walk(s: JSONSchemaProps, v: unknown): void {
   if (props !== undefined) {
     for (const [k, ps] of defaulted(s, props)) {
       const cur = v[k];
-      if (cur === undefined || (cur === null && ps.nullable !== true)) v[k] = structuredClone(ps.default);
+      if (cur === undefined || (cur === null && ps.nullable !== true)) v[k] = copy(ps.default);
     }
     for (const k of Object.keys(v)) {
       const ps = props[k];
@@ -52,8 +52,12 @@ function walk(s: JSONSchemaProps, v: unknown): void {
   if (typeof addl === 'object') {
     for (const k of Object.keys(v)) {
       if (props?.[k] !== undefined) continue;
-      if (v[k] === null && addl.nullable !== true && addl.default !== undefined) v[k] = structuredClone(addl.default);
+      if (v[k] === null && addl.nullable !== true && addl.default !== undefined) v[k] = copy(addl.default);
       walk(addl, v[k]);
     }
   }
+}
+
+function copy(v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? structuredClone(v) : v;
 }

@@ -7,7 +7,7 @@
 export type { JSONSchemaProps, ValidationRule, CauseType, FieldCause } from './types.ts';
 export { formatCause, CAUSE_TYPES } from './types.ts';
 export { structuralProblems } from './structural.ts';
-export { pruneUnknown } from './prune.ts';
+export { pruneUnknown, unknownFieldCauses } from './prune.ts';
 export { applyDefaults } from './defaults.ts';
 export { validate } from './validate.ts';
 export type { ValidateOptions } from './validate.ts';

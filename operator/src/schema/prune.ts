@@ -1,5 +1,5 @@
 import { isObject } from './types.ts';
-import type { JSONSchemaProps } from './types.ts';
+import type { FieldCause, JSONSchemaProps } from './types.ts';
 
 const ROOT_KEPT = new Set(['apiVersion', 'kind', 'metadata']);
 
@@ -47,4 +47,12 @@ function walk(s: JSONSchemaProps, v: unknown, path: string, removed: string[], k
     removed.push(join(path, k));
     delete v[k];
   }
+}
+
+/**
+ * Causes for pruned paths, worded like the apiserver's strict field validation
+ * (`unknown field "spec.foo"`), for fieldValidation=Strict errors or Warn warnings.
+ */
+export function unknownFieldCauses(paths: readonly string[]): FieldCause[] {
+  return paths.map((p) => ({ reason: 'FieldValueUnknown', field: p, message: `unknown field "${p}"` }));
 }

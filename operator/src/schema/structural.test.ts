@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { applyDefaults, pruneUnknown, structuralProblems } from './index.ts';
+import { applyDefaults, pruneUnknown, structuralProblems, unknownFieldCauses } from './index.ts';
 import type { JSONSchemaProps } from './index.ts';
 
 const root = (spec: JSONSchemaProps): JSONSchemaProps => ({ type: 'object', properties: { spec } });
@@ -137,6 +137,9 @@ describe('pruneUnknown', () => {
         tmpl: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { x: 'x' } },
       },
     });
+  });
+  test('unknownFieldCauses words them like strict field validation', () => {
+    expect(unknownFieldCauses(['spec.foo'])).toEqual([{ reason: 'FieldValueUnknown', field: 'spec.foo', message: 'unknown field "spec.foo"' }]);
   });
   test('nothing to prune returns []', () => {
     expect(pruneUnknown(schema, { spec: { users: [] } })).toEqual([]);

@@ -29,11 +29,6 @@ export function evaluate(e: Expr, scope: Scope): unknown {
       throw new CelEvalError(`undeclared reference to '${e.name}'`);
     }
     case 'sel': {
-      const qualified = qualifiedName(e);
-      if (qualified !== undefined && lookup(scope, qualified.split('.')[0] as string) === undefined) {
-        const v = lookup(scope, qualified);
-        if (v !== undefined) return fromJson(v.v);
-      }
       const op = evaluate(e.op, scope);
       if (e.opt) return optSelect(op, e.field);
       if (op instanceof CelOptional) return optSelect(op, e.field);
@@ -113,16 +108,6 @@ export function evaluate(e: Expr, scope: Scope): unknown {
     case 'comp':
       return comprehension(e, scope);
   }
-}
-
-/** `a.b.c` as a dotted name when the select chain is made of identifiers only. */
-function qualifiedName(e: Expr): string | undefined {
-  if (e.k === 'id') return e.name;
-  if (e.k === 'sel' && !e.opt) {
-    const base = qualifiedName(e.op);
-    return base === undefined ? undefined : `${base}.${e.field}`;
-  }
-  return undefined;
 }
 
 function select(op: unknown, field: string): unknown {
