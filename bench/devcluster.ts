@@ -75,16 +75,28 @@ const status = (k: number): string => JSON.stringify({
   status: { observedGeneration: 1, phase: k % 2 ? 'Ready' : 'Progressing', conditions: [{ type: 'Ready', status: k % 2 ? 'True' : 'False', reason: 'Bench', message: `write ${k}`, lastTransitionTime: '2026-01-01T00:00:00Z' }] },
 });
 
+/** CPU seconds (user+system) used so far by the server process, from /proc (Linux). */
+function serverCpu(): number {
+  try {
+    const f = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch { return NaN; }
+}
+/** Runs a phase and also reports the server's CPU time per request (independent of machine load). */
+async function phase(label: string, n: number, run: () => Promise<number>): Promise<void> {
+  const c0 = serverCpu();
+  const rate = await run();
+  const us = ((serverCpu() - c0) / n) * 1e6;
+  results.push([label, rate.toFixed(0)]);
+  if (!Number.isNaN(us)) results.push([`  server CPU per request (µs) → capacity of one core/s`, `${us.toFixed(0)} → ${(1e6 / us).toFixed(0)}`]);
+}
+
 const results: [string, string][] = [];
 try {
-  const creates = await pool(OBJECTS, (i) => call('POST', base, widget(i)), 201);
-  results.push([`creates/s (${OBJECTS} objects)`, creates.toFixed(0)]);
-
-  const writes = await pool(WRITES, (k) => call('PATCH', `${base}/w-${(k * 7919) % OBJECTS}/status`, status(k), 'application/merge-patch+json'), 200);
-  results.push([`status writes/s (merge patch, ${OBJECTS} stored)`, writes.toFixed(0)]);
-
-  const puts = await pool(Math.min(WRITES, 5000), (k) => call('GET', `${base}/w-${(k * 7919) % OBJECTS}`), 200);
-  results.push(['gets/s', puts.toFixed(0)]);
+  await phase(`creates/s (${OBJECTS} objects)`, OBJECTS, () => pool(OBJECTS, (i) => call('POST', base, widget(i)), 201));
+  await phase(`status writes/s (merge patch, ${OBJECTS} stored)`, WRITES,
+    () => pool(WRITES, (k) => call('PATCH', `${base}/w-${(k * 7919) % OBJECTS}/status`, status(k), 'application/merge-patch+json'), 200));
+  await phase('gets/s', Math.min(WRITES, 5000), () => pool(Math.min(WRITES, 5000), (k) => call('GET', `${base}/w-${(k * 7919) % OBJECTS}`), 200));
 
   const t0l = performance.now();
   await call('GET', base);
@@ -131,5 +143,5 @@ try {
 }
 
 const w = Math.max(...results.map(([k]) => k.length));
-process.stdout.write(`\ndevcluster benchmark (fsync=${values.fsync}, concurrency ${CONC}, ${process.platform}/${process.arch}, node ${process.version})\n`);
+process.stdout.write(`\ndevcluster benchmark (fsync=${values.fsync}, concurrency ${CONC}, ${process.platform}/${process.arch}, node ${process.version}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')})\n`);
 for (const [k, v] of results) process.stdout.write(`${k.padEnd(w)}  ${v.padStart(8)}\n`);

@@ -88,12 +88,26 @@ export function toFieldsV1(paths: Iterable<string>): Obj {
   return root;
 }
 
-export function fromFieldsV1(f: unknown, prefix: string[] = [], out = new Set<string>()): Set<string> {
+function parseFieldsV1(f: unknown, prefix: string, out: Set<string>): Set<string> {
   if (!isObj(f)) return out;
-  const keys = Object.keys(f).filter((k) => k !== '.');
-  if (keys.length === 0 && prefix.length) out.add(prefix.join(SEP));
-  for (const k of keys) fromFieldsV1(f[k], [...prefix, k], out);
+  let leaf = true;
+  for (const k in f) {
+    if (k === '.') continue;
+    leaf = false;
+    parseFieldsV1(f[k], prefix ? `${prefix}${SEP}${k}` : k, out);
+  }
+  if (leaf && prefix) out.add(prefix);
   return out;
+}
+
+/** Parsed FieldsV1 objects; stored objects are immutable, so the sets can be shared (never mutated). */
+const parsed = new WeakMap<object, Set<string>>();
+
+export function fromFieldsV1(f: unknown): Set<string> {
+  if (!isObj(f)) return new Set();
+  let set = parsed.get(f);
+  if (!set) { set = parseFieldsV1(f, '', new Set()); parsed.set(f, set); }
+  return set;
 }
 
 export interface ManagedEntry { manager: string; operation: 'Apply' | 'Update'; apiVersion: string; time: string; fieldsType: 'FieldsV1'; fieldsV1: Obj; subresource?: string }
@@ -103,10 +117,35 @@ function entries(obj: Obj | undefined): ManagedEntry[] {
   return Array.isArray(mf) ? (mf.filter(isObj) as unknown as ManagedEntry[]) : [];
 }
 
-const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+let lastSecond = 0;
+let lastStamp = '';
+const now = (): string => {
+  const s = Math.floor(Date.now() / 1000);
+  if (s !== lastSecond) { lastSecond = s; lastStamp = new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
+  return lastStamp;
+};
 
-function rebuild(list: { e: ManagedEntry; paths: Set<string> }[]): ManagedEntry[] {
-  return list.filter((x) => x.paths.size > 0).map((x) => ({ ...x.e, fieldsV1: toFieldsV1(x.paths) }));
+/** An entry being edited: `paths` is copied on first change, `fieldsV1` rebuilt only if it changed. */
+interface Edit { e: ManagedEntry; paths: Set<string>; dirty: boolean }
+const edit = (e: ManagedEntry): Edit => ({ e, paths: fromFieldsV1(e.fieldsV1), dirty: false });
+function del(x: Edit, p: string): void {
+  if (!x.paths.has(p)) return;
+  if (!x.dirty) { x.paths = new Set(x.paths); x.dirty = true; }
+  x.paths.delete(p);
+}
+function add(x: Edit, p: string): void {
+  if (x.paths.has(p)) return;
+  if (!x.dirty) { x.paths = new Set(x.paths); x.dirty = true; }
+  x.paths.add(p);
+}
+
+function rebuild(list: Edit[]): ManagedEntry[] {
+  return list.filter((x) => x.paths.size > 0).map((x) => {
+    if (!x.dirty) return x.e;
+    const fieldsV1 = toFieldsV1(x.paths);
+    parsed.set(fieldsV1, x.paths);
+    return { ...x.e, fieldsV1 };
+  });
 }
 
 /** managedFields after a non-apply write by `manager`: it takes every field it changed. */
@@ -118,16 +157,16 @@ export function updateManagedFields(oldObj: Obj | undefined, newObj: Obj, manage
   const inScope = (p: string): boolean => subresource !== 'status' || p.startsWith('f:status');
   const changed = new Set<string>();
   for (const [p, v] of after) if (before.get(p) !== v) changed.add(p);
-  const list = entries(oldObj).map((e) => ({ e, paths: fromFieldsV1(e.fieldsV1) }));
   if (changed.size === 0 && oldObj) return entries(oldObj);
-  for (const x of list) for (const p of [...x.paths]) if (changed.has(p) || (inScope(p) && !after.has(p))) x.paths.delete(p);
+  const list = entries(oldObj).map(edit);
+  for (const x of list) for (const p of x.paths) if (changed.has(p) || (inScope(p) && !after.has(p))) del(x, p);
   let mine = list.find((x) => x.e.manager === manager && x.e.operation === 'Update' && x.e.subresource === subresource);
   if (!mine) {
-    mine = { e: { manager, operation: 'Update', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {}, ...(subresource ? { subresource } : {}) }, paths: new Set() };
+    mine = { e: { manager, operation: 'Update', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {}, ...(subresource ? { subresource } : {}) }, paths: new Set(), dirty: true };
     list.push(mine);
   }
+  for (const p of changed) add(mine, p);
   mine.e = { ...mine.e, time: now(), apiVersion };
-  for (const p of changed) mine.paths.add(p);
   return rebuild(list);
 }
 
@@ -178,7 +217,7 @@ function mergeApplied(live: unknown, applied: unknown, schema: Schema, path: str
 export function serverSideApply(live: Obj | undefined, applied: Obj, manager: string, force: boolean, apiVersion: string, schema: Schema, details: Obj): Obj {
   const appliedLeaves = leaves(applied, schema);
   const liveLeaves = live ? leaves(live, schema) : new Map<string, string>();
-  const list = entries(live).map((e) => ({ e, paths: fromFieldsV1(e.fieldsV1) }));
+  const list = entries(live).map(edit);
   const conflicts: { manager: string; apiVersion: string; path: string }[] = [];
   for (const x of list) {
     if (x.e.manager === manager && x.e.operation === 'Apply') continue;
@@ -195,7 +234,7 @@ export function serverSideApply(live: Obj | undefined, applied: Obj, manager: st
     const msg = lines.length === 1 ? `Apply failed with 1 conflict: ${lines[0]}` : `Apply failed with ${lines.length} conflicts: ${lines.join('\n')}`;
     throw new ApiError(409, 'Conflict', msg, { ...details, causes });
   }
-  for (const c of conflicts) for (const x of list) if (x.e.manager === c.manager) x.paths.delete(c.path);
+  for (const c of conflicts) for (const x of list) if (x.e.manager === c.manager) del(x, c.path);
   let mine = list.find((x) => x.e.manager === manager && x.e.operation === 'Apply');
   const previously = mine ? new Set(mine.paths) : new Set<string>();
   const others = new Set<string>();
@@ -204,11 +243,12 @@ export function serverSideApply(live: Obj | undefined, applied: Obj, manager: st
   for (const p of previously) if (!appliedLeaves.has(p) && !others.has(p)) removePath(result, p.split(SEP));
   result = mergeApplied(result, applied, schema, []) as Obj;
   if (!mine) {
-    mine = { e: { manager, operation: 'Apply', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {} }, paths: new Set() };
+    mine = { e: { manager, operation: 'Apply', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {} }, paths: new Set(), dirty: true };
     list.push(mine);
   }
   mine.e = { ...mine.e, time: now(), apiVersion };
   mine.paths = new Set(appliedLeaves.keys());
+  mine.dirty = true;
   const meta = isObj(result['metadata']) ? result['metadata'] : {};
   result['metadata'] = { ...meta, managedFields: rebuild(list) };
   return result;

@@ -117,7 +117,7 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
     } else if (sameVersion) write(eventLine(ev, type));
     else write(`{"type":"${type}","object":${JSON.stringify(res.view(ev.obj, r, ctx.version))}}\n`);
   };
-  const watcher: Watcher = { key: r.key, ns: ctx.ns, match, send };
+  const watcher: Watcher = { after: rvParam === '' || rvParam === '0' || sendInitial ? store.rev : since, key: r.key, ns: ctx.ns, match, send };
   let unsubscribe = (): void => undefined;
   let timer: NodeJS.Timeout | undefined;
   let bookmarks: NodeJS.Timeout | undefined;
@@ -149,7 +149,7 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
     }
   }
   const bookmark = (extra: Obj = {}): void => {
-    write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.kind, apiVersion: av, metadata: { resourceVersion: String(store.rev), ...extra } })}}\n`);
+    write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.kind, apiVersion: av, metadata: { resourceVersion: String(Math.max(watcher.after, store.publishedRv)), ...extra } })}}\n`);
   };
   const allowBookmarks = ctx.q.get('allowWatchBookmarks') === 'true';
   if (sendInitial && allowBookmarks) bookmark({ annotations: { 'k8s.io/initial-events-end': 'true' } });

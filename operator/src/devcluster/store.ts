@@ -25,6 +25,8 @@ export interface StoreEvent {
 }
 
 export interface Watcher {
+  /** Events at or below this revision were already sent (initial list or backlog). */
+  after: number;
   key: string;
   ns: string | undefined;
   match: Matcher | undefined;
@@ -77,6 +79,7 @@ export class Store {
       }
     }
     this.compactedRv = this.rev;
+    this.publishedRv = this.rev;
     this.log = new AppendLog(path, fsync);
     this.log.compactNow(this.snapshotLines());
   }
@@ -164,13 +167,23 @@ export class Store {
         this.windowStart = 0;
       }
     }
-    const ws = this.watchers.get(ev.key);
-    if (ws) for (const w of ws) deliver(w, ev);
     const log = this.log;
-    if (!log) return Promise.resolve();
+    if (!log) { this.publish(ev); return Promise.resolve(); }
     const p = log.append(logLine);
+    // Watchers see a write once it is durable; a group commit's events go out in one tick
+    // (in revision order: batches resolve in order), so each watcher gets one coalesced write.
+    p.then(() => this.publish(ev), () => undefined);
     if (log.lines > 50_000 && log.lines > 4 * this.live) log.requestCompaction(() => this.snapshotLines());
     return p;
+  }
+
+  /** Highest revision whose event has been sent to watchers (what bookmarks may report). */
+  publishedRv = 0;
+
+  private publish(ev: StoreEvent): void {
+    if (ev.rv > this.publishedRv) this.publishedRv = ev.rv;
+    const ws = this.watchers.get(ev.key);
+    if (ws) for (const w of ws) deliver(w, ev);
   }
 
   /** Events of `key` with rv > since, or undefined when `since` is older than the window. */
@@ -221,6 +234,8 @@ export class Store {
 
 /** Sends an event to a watcher, turning selector transitions into ADDED/DELETED like the watch cache. */
 export function deliver(w: Watcher, ev: StoreEvent): void {
+  if (ev.rv <= w.after) return;
+  w.after = ev.rv;
   if (w.ns !== undefined && ev.ns !== w.ns) return;
   if (!w.match) { w.send(ev, ev.type); return; }
   const now = ev.type !== 'DELETED' && w.match(ev.obj);

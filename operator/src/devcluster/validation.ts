@@ -41,8 +41,8 @@ interface Target { kind: string; group: string; version: string; name: string }
  * and validates; returns the warnings. `obj` is modified in place.
  */
 export function checkCustomResource(eng: SchemaEngine, schema: Obj, obj: Obj, old: Obj | undefined, mode: FieldValidation, t: Target): string[] {
-  const { apiVersion, kind, metadata, ...body } = obj;
-  const unknown = eng.pruneUnknown(schema, body);
+  // The engine keeps the root's apiVersion/kind/metadata (ObjectMeta is the server's business).
+  const unknown = eng.pruneUnknown(schema, obj);
   const warnings: string[] = [];
   if (unknown.length) {
     if (mode === 'Strict') {
@@ -50,9 +50,7 @@ export function checkCustomResource(eng: SchemaEngine, schema: Obj, obj: Obj, ol
     }
     if (mode === 'Warn') for (const u of unknown) warnings.push(`unknown field "${u}"`);
   }
-  eng.applyDefaults(schema, body);
-  for (const k of Object.keys(obj)) delete obj[k];
-  Object.assign(obj, { apiVersion, kind, metadata }, body);
+  eng.applyDefaults(schema, obj);
   const causes = eng.validate(schema, obj, old);
   if (causes.length) throw invalid(t.kind, t.group, t.name, causes as StatusCause[]);
   return warnings;
