@@ -269,6 +269,26 @@ describe('CEL standard and Kubernetes library functions', () => {
     expect(ev('optional.none().hasValue()')).toBe(false);
   });
 
+  test.each<[string, boolean]>([
+    ['sets.contains([1, 2, 3], [3, 1])', true],
+    ['sets.contains([1, 2], [4])', false],
+    ['sets.equivalent([1, 2, 2], [2, 1])', true],
+    ['sets.intersects(["a"], ["b", "a"])', true],
+    ['"a-b".matches(r"^a\\-b$")', true],
+  ])('%s', (src, want) => {
+    expect(ev(src)).toBe(want);
+  });
+
+  test('lookaround is refused like RE2 does', () => {
+    expect(() => ev('"ab".matches("a(?=b)")')).toThrow(/lookaround/);
+  });
+
+  test('runaway comprehensions hit the cost limit', () => {
+    const l = Array.from({ length: 1100 }, (_, i) => i);
+    expect(() => ev('self.all(x, self.all(y, x >= 0))', { self: l })).toThrow(/cost limit exceeded/);
+    expect(ev('self.all(x, x >= 0)', { self: l })).toBe(true);
+  });
+
   test('celToString renders lists and maps', () => {
     expect(celToString(ev('[1, "a", 2.5]'))).toBe('[1, a, 2.5]');
   });

@@ -1,5 +1,6 @@
 import { compile, compileRule, CelCompileError } from './cel/program.ts';
 import { pruneUnknown } from './prune.ts';
+import { re2 } from './cel/functions.ts';
 import { validate } from './validate.ts';
 import { isObject } from './types.ts';
 import type { JSONSchemaProps } from './types.ts';
@@ -80,7 +81,7 @@ function node(s: JSONSchemaProps, path: string, out: string[], where: Where): vo
   if (s.uniqueItems === true) out.push(`${path}.uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic`);
   if (s.pattern !== undefined) {
     try {
-      new RegExp(s.pattern, 'u');
+      re2(s.pattern);
     } catch (err) {
       out.push(`${path}.pattern: Invalid value: ${JSON.stringify(s.pattern)}: ${(err as Error).message}`);
     }

@@ -244,12 +244,24 @@ export function binary(op: string, a: unknown, b: unknown): unknown {
   throw new CelEvalError(`unknown operator ${op}`);
 }
 
+/**
+ * Runtime cost guard: comprehension iterations per evaluation (the apiserver's per-call
+ * limit plays this role; a rule that loops this much is refused, not run to completion).
+ */
+export const MAX_ITERATIONS = 1_000_000;
+let iterations = 0;
+export function resetCost(): void {
+  iterations = 0;
+}
+
 function comprehension(e: Expr & { k: 'comp' }, scope: Scope): unknown {
   const range = evaluate(e.range, scope);
   let items: unknown[];
   if (Array.isArray(range)) items = range;
   else if (isMapValue(range)) items = mapKeys(range);
   else throw new CelEvalError(`expression of type '${typeof range}' cannot be range of a comprehension (must be list, map, or dynamic)`);
+  iterations += items.length;
+  if (iterations > MAX_ITERATIONS) throw new CelEvalError('operation cancelled: actual cost limit exceeded');
   const inner: Scope = { vars: {}, parent: scope };
   const test = (x: unknown): unknown => {
     inner.vars[e.v] = x;

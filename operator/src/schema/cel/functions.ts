@@ -21,10 +21,16 @@ export function re2(pattern: string): RegExp {
       src = src.slice(m[0].length);
     }
     src = src.replace(/\\z/g, '$').replace(/\\A/g, '^').replace(/\(\?P</g, '(?<');
+    if (/\(\?<?[=!]/.test(src)) throw new CelEvalError(`invalid regular expression '${pattern}': lookaround is not supported by RE2`);
     try {
       re = new RegExp(src, flags);
-    } catch (err) {
-      throw new CelEvalError(`invalid regular expression '${pattern}': ${(err as Error).message}`);
+    } catch {
+      // RE2 accepts identity escapes such as \- that JavaScript's unicode mode refuses
+      try {
+        re = new RegExp(src, flags.replace('u', ''));
+      } catch (err) {
+        throw new CelEvalError(`invalid regular expression '${pattern}': ${(err as Error).message}`);
+      }
     }
     if (regexCache.size > 1000) regexCache.clear();
     regexCache.set(pattern, re);
@@ -266,6 +272,18 @@ export const GLOBAL_FUNCTIONS: Record<string, Fn> = {
   isCIDR: (args) => parseCIDR(str('isCIDR', args, 0)) !== undefined,
   ip: (args) => asIP('ip', args, 0),
   cidr: (args) => asCIDR('cidr', args, 0),
+  'sets.contains': (args) => {
+    const [a, b] = [listOf('sets.contains', args), listOf('sets.contains', args.slice(1))];
+    return b.every((x) => a.some((y) => celEquals(x, y)));
+  },
+  'sets.equivalent': (args) => {
+    const [a, b] = [listOf('sets.equivalent', args), listOf('sets.equivalent', args.slice(1))];
+    return b.every((x) => a.some((y) => celEquals(x, y))) && a.every((x) => b.some((y) => celEquals(x, y)));
+  },
+  'sets.intersects': (args) => {
+    const [a, b] = [listOf('sets.intersects', args), listOf('sets.intersects', args.slice(1))];
+    return b.some((x) => a.some((y) => celEquals(x, y)));
+  },
   'optional.of': (args) => new CelOptional(true, args[0]),
   'optional.none': () => new CelOptional(false),
   'optional.ofNonZeroValue': (args) => {

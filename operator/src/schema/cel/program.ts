@@ -1,6 +1,6 @@
 import { CelCompileError, CelEvalError } from './ast.ts';
 import type { Expr } from './ast.ts';
-import { evaluate } from './eval.ts';
+import { evaluate, resetCost } from './eval.ts';
 import { GLOBAL_FUNCTIONS, MEMBER_FUNCTIONS, TYPE_VALUES } from './functions.ts';
 import { parse } from './parser.ts';
 
@@ -125,7 +125,10 @@ export function compile(source: string, declared: readonly string[] = RULE_VARS)
     result = {
       source,
       usesOldSelf: mentions(ast, 'oldSelf'),
-      eval: (vars) => evaluate(ast, { vars, parent: undefined }),
+      eval: (vars) => {
+        resetCost();
+        return evaluate(ast, { vars, parent: undefined });
+      },
     };
   } catch (err) {
     if (!(err instanceof CelCompileError)) throw err;
