@@ -93,7 +93,8 @@ describe('leader election between operator processes', () => {
     await eventually(() => leads(standby), LEASE_MS + 5_000, 'takeover after kill -9');
     const takeoverMs = ledAt(standby) - killedAt;
     console.log(`kill -9 → takeover in ${takeoverMs.toFixed(0)} ms (lease ${LEASE_MS} ms, retry ${RETRY_MS} ms)`);
-    expect(takeoverMs).toBeLessThan(LEASE_MS + RETRY_MS * 1.2 + 200);
+    // the standby counts the lease from when it last saw it renewed, and polls every retry period
+    expect(takeoverMs).toBeLessThan(LEASE_MS + 2 * RETRY_MS);
     expect(await holder(lease)).toBe(standby.identity);
     await eventually(() => standby.lines.some((l) => l.msg === 'reconciled'), 5_000, 'new leader reconciles');
 
