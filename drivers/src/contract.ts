@@ -238,7 +238,8 @@ export interface Driver {
 // Idempotency keys
 // ---------------------------------------------------------------------------------------
 
-function stableJson(value: unknown): string {
+/** JSON with sorted keys and without undefined members: equal values give equal strings. */
+export function stableJson(value: unknown): string {
   if (value === undefined) return 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;

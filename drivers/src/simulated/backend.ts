@@ -290,7 +290,7 @@ export class SimulatedBackend {
   private index(site: string): SiteIndex {
     let index = this.indexes.get(site);
     if (index) return index;
-    index = { vlans: new Set(), subnets: new Set(), ports: new Set(), cards: new Map() };
+    index = { vlans: new Set(), subnets: new Set(), ports: new Set(), cards: new Map(), hints: new Map() };
     for (const [, s] of this.store.entries<Stored>(itemColl(site, 'network', 'allocation'))) {
       index.vlans.add(s.details['vlan'] as number);
       index.subnets.add(s.details['subnet'] as string);

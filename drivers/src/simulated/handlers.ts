@@ -4,9 +4,9 @@
  * `HandlerContext` (state access, the site's indexes, the clock); the backend does
  * idempotency, persistence and counting around them.
  */
-import { DriverError, fingerprint, REASONS } from '../contract.ts';
+import { DriverError, fingerprint, REASONS, stableJson } from '../contract.ts';
 import type { SiteContext } from '../contract.ts';
-import { checkInPool, coolingOffMs, numberPoolSize, subnetAt, subnetPool, vlanRange } from './pools.ts';
+import { checkInPool, coolingOffMs, numberPoolSize, subnetAt, subnetIndex, subnetPool, vlanRange } from './pools.ts';
 
 /** One stored item. `details` holds what the backend decided (allocations, timestamps). */
 export interface Stored {
@@ -26,6 +26,8 @@ export interface SiteIndex {
   subnets: Set<string>;
   ports: Set<string>;
   cards: Map<string, string>;
+  /** Lowest possibly-free member per pool (`vlan:<from>-<to>`, `subnet:<cidr>/<len>`, `port:<switch>`): no free member is below it. */
+  hints: Map<string, number>;
 }
 
 export interface HandlerContext {
@@ -73,7 +75,7 @@ function stored(spec: Record<string, unknown>, details: Record<string, unknown>)
 }
 
 function sameSpec(existing: Stored | undefined, spec: Record<string, unknown>): boolean {
-  return existing !== undefined && fingerprint(existing.spec) === fingerprint(spec);
+  return existing !== undefined && stableJson(existing.spec) === stableJson(spec);
 }
 
 function ownedBy(existing: Stored | undefined, spec: Record<string, unknown>, key: string, reason: string = REASONS.OwnedByAnotherOccupier): void {
@@ -114,10 +116,28 @@ function account(capability: string, type: string): Handler {
   };
 }
 
-function firstFree(from: number, to: number, used: (n: number) => boolean): number | undefined {
-  for (let n = from; n <= to; n++) if (!used(n)) return n;
+/** Lowest free member of `from..to`, starting at the pool's hint (so allocation is O(1) amortised). */
+function firstFree(index: SiteIndex, hintKey: string, from: number, to: number, used: (n: number) => boolean): number | undefined {
+  for (let n = Math.max(from, index.hints.get(hintKey) ?? from); n <= to; n++) {
+    if (!used(n)) {
+      index.hints.set(hintKey, n + 1);
+      return n;
+    }
+  }
+  index.hints.set(hintKey, to + 1);
   return undefined;
 }
+
+/** A member was freed: lower the hints of the pools it may belong to. */
+function freed(index: SiteIndex, prefix: string, n: number, exactKey?: string): void {
+  for (const [key, hint] of index.hints) {
+    if (!key.startsWith(prefix)) continue;
+    if (exactKey === undefined || key === exactKey) index.hints.set(key, Math.min(hint, n));
+    else index.hints.delete(key);
+  }
+}
+
+const subnetHintKey = (ctx: HandlerContext): string => `subnet:${ctx.site.network?.ipv4Pool ?? ''}/${ctx.site.network?.subnetPrefixLength ?? 26}`;
 
 const network: Handler = {
   ensure(ctx, key, spec, existing) {
@@ -125,9 +145,9 @@ const network: Handler = {
     if (existing) return existing;
     const range = vlanRange(ctx.site);
     const pool = subnetPool(ctx.site);
-    const vlan = firstFree(range.from, range.to, (n) => ctx.index.vlans.has(n));
+    const vlan = firstFree(ctx.index, `vlan:${range.from}-${range.to}`, range.from, range.to, (n) => ctx.index.vlans.has(n));
     if (vlan === undefined) throw DriverError.permanent(REASONS.PoolExhausted, `no free VLAN in ${range.from}-${range.to} at site ${ctx.site.name}`);
-    const index = firstFree(0, pool.count - 1, (i) => ctx.index.subnets.has(subnetAt(pool, i).subnet));
+    const index = firstFree(ctx.index, subnetHintKey(ctx), 0, pool.count - 1, (i) => ctx.index.subnets.has(subnetAt(pool, i).subnet));
     if (index === undefined) throw DriverError.permanent(REASONS.PoolExhausted, `no free /${pool.prefixLength} subnet in ${ctx.site.network?.ipv4Pool ?? ''} at site ${ctx.site.name}`);
     const { subnet, gateway } = subnetAt(pool, index);
     ctx.index.vlans.add(vlan);
@@ -135,8 +155,14 @@ const network: Handler = {
     return stored(spec, { vlan, subnet, gateway, prefixLength: pool.prefixLength });
   },
   remove(ctx, _key, existing) {
-    ctx.index.vlans.delete(existing.details['vlan'] as number);
-    ctx.index.subnets.delete(existing.details['subnet'] as string);
+    const vlan = existing.details['vlan'] as number;
+    const subnet = existing.details['subnet'] as string;
+    ctx.index.vlans.delete(vlan);
+    ctx.index.subnets.delete(subnet);
+    freed(ctx.index, 'vlan:', vlan);
+    const pool = ctx.site.network ? subnetPool(ctx.site) : undefined;
+    const at = pool ? subnetIndex(pool, subnet) : -1;
+    freed(ctx.index, 'subnet:', Number.isInteger(at) && at >= 0 ? at : 0, Number.isInteger(at) && at >= 0 ? subnetHintKey(ctx) : undefined);
     return undefined;
   },
 };
@@ -190,6 +216,13 @@ const numberHandler: Handler = {
   },
 };
 
+function freePort(ctx: HandlerContext, existing: Stored): void {
+  const sw = String(existing.details['switch']);
+  const n = existing.details['port'] as number;
+  ctx.index.ports.delete(`${sw}/${n}`);
+  freed(ctx.index, `port:${sw}`, n, `port:${sw}`);
+}
+
 const port: Handler = {
   ensure(ctx, key, spec, existing) {
     ownedBy(existing, spec, key);
@@ -200,16 +233,16 @@ const port: Handler = {
     const candidates = wanted === undefined ? switches : switches.filter((s) => s.name === wanted);
     if (candidates.length === 0) throw DriverError.permanent(REASONS.UnknownSwitch, `switch ${wanted ?? ''} is not a switch of site ${ctx.site.name}`);
     for (const sw of candidates) {
-      const free = firstFree(1, sw.ports, (n) => ctx.index.ports.has(`${sw.name}/${n}`));
+      const free = firstFree(ctx.index, `port:${sw.name}`, 1, sw.ports, (n) => ctx.index.ports.has(`${sw.name}/${n}`));
       if (free === undefined) continue;
-      if (existing) ctx.index.ports.delete(`${String(existing.details['switch'])}/${String(existing.details['port'])}`);
+      if (existing) freePort(ctx, existing);
       ctx.index.ports.add(`${sw.name}/${free}`);
       return stored(spec, { switch: sw.name, port: free, occupier: spec['occupier'] });
     }
     throw DriverError.permanent(REASONS.PoolExhausted, `no free port on ${wanted ?? 'any switch'} at site ${ctx.site.name}`);
   },
   remove(ctx, _key, existing) {
-    ctx.index.ports.delete(`${String(existing.details['switch'])}/${String(existing.details['port'])}`);
+    freePort(ctx, existing);
     return undefined;
   },
 };

@@ -24,6 +24,8 @@ export class Store {
   private readonly dir: string | undefined;
   private journalFd: number | undefined;
   private journalLines = 0;
+  /** Compact when the journal is as long as the state (amortised O(1) per change), at least COMPACT_EVERY. */
+  private compactAt = COMPACT_EVERY;
 
   /** Opens (or creates) the state in `dir`; without a directory the state lives in memory only. */
   constructor(dir?: string) {
@@ -69,7 +71,7 @@ export class Store {
     if (this.dir === undefined) return;
     if (this.journalFd === undefined) this.journalFd = openSync(join(this.dir, JOURNAL), 'a');
     writeSync(this.journalFd, `${JSON.stringify(entry)}\n`);
-    if (++this.journalLines >= COMPACT_EVERY) this.compact();
+    if (++this.journalLines >= this.compactAt) this.compact();
   }
 
   get<T>(coll: string, key: string): T | undefined {
@@ -105,7 +107,12 @@ export class Store {
   compact(): void {
     if (this.dir === undefined) return;
     const collections: Record<string, Record<string, unknown>> = {};
-    for (const [name, coll] of this.data) if (coll.size > 0) collections[name] = Object.fromEntries(coll);
+    let entries = 0;
+    for (const [name, coll] of this.data) {
+      if (coll.size > 0) collections[name] = Object.fromEntries(coll);
+      entries += coll.size;
+    }
+    this.compactAt = Math.max(COMPACT_EVERY, 2 * entries);
     const tmp = join(this.dir, `${SNAPSHOT}.${process.pid}.tmp`);
     const fd = openSync(tmp, 'w');
     try {
