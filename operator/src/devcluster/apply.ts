@@ -159,8 +159,8 @@ export function updateManagedFields(oldObj: Obj | undefined, newObj: Obj, manage
   for (const [p, v] of after) if (before.get(p) !== v) changed.add(p);
   if (changed.size === 0 && oldObj) return entries(oldObj);
   const list = entries(oldObj).map(edit);
-  for (const x of list) for (const p of x.paths) if (changed.has(p) || (inScope(p) && !after.has(p))) del(x, p);
   let mine = list.find((x) => x.e.manager === manager && x.e.operation === 'Update' && x.e.subresource === subresource);
+  for (const x of list) for (const p of x.paths) if ((x !== mine && changed.has(p)) || (inScope(p) && !after.has(p))) del(x, p);
   if (!mine) {
     mine = { e: { manager, operation: 'Update', apiVersion, time: now(), fieldsType: 'FieldsV1', fieldsV1: {}, ...(subresource ? { subresource } : {}) }, paths: new Set(), dirty: true };
     list.push(mine);

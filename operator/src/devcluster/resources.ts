@@ -54,6 +54,12 @@ export class Resources {
     return o['apiVersion'] === av ? o : { ...o, apiVersion: av };
   }
 
+  /** Response body of a just-stored object: its cached JSON when the version matches. */
+  private stored(r: ResourceInfo, id: string, o: Obj, version: string): Obj | string {
+    const v = this.view(o, r, version);
+    return v === o && this.store.get(r.key, id) === o ? (this.store.json(r.key, id) ?? o) : v;
+  }
+
   get(ctx: Ctx): Result {
     const id = idOf(ctx.info, ctx.ns, ctx.name ?? '');
     const o = this.store.get(ctx.info.key, id);
@@ -155,7 +161,7 @@ export class Resources {
     const { durable } = this.store.put(r.key, id, o);
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') this.hooks.crdsChanged();
     await durable;
-    return { code: 201, body: this.view(o, r, ctx.version), warnings };
+    return { code: 201, body: this.stored(r, id, o, ctx.version), warnings };
   }
 
   async update(ctx: Ctx, body: unknown): Promise<Result> {
@@ -261,7 +267,7 @@ export class Resources {
     const { durable } = this.store.put(r.key, id, o);
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') this.hooks.crdsChanged();
     await durable;
-    return { code: 200, body: this.view(o, r, ctx.version), warnings };
+    return { code: 200, body: this.stored(r, id, o, ctx.version), warnings };
   }
 
   async remove(ctx: Ctx, body: unknown): Promise<Result> {
