@@ -21,22 +21,26 @@ const count = z.object({ total: z.int().min(0), allocated: z.int().min(0), cooli
 /** What an item of each type is, per capability. `observeOnly` types support observe (and list) only. */
 export const ITEM_SCHEMAS = {
   network: {
-    /** Key: the occupier identity. A VLAN, IPv4 subnet and gateway from the Site's pools. */
     allocation: {
+      doc: 'Key: the occupier identity. A VLAN, IPv4 subnet and gateway from the Site\'s pools.',
       spec: z.object({ occupier }).strict(),
       details: z.object({ vlan: z.int(), subnet: z.string(), gateway: z.string(), prefixLength: z.int() }).strict(),
     },
-    /** Key: `-`. Use of the Site's VLAN range and IPv4 pool. */
-    pool: { spec: none, details: z.object({ vlans: count, subnets: count }).strict(), observeOnly: true },
+    pool: {
+      doc: 'Key: `-`. Use of the Site\'s VLAN range and IPv4 pool.',
+      spec: none,
+      details: z.object({ vlans: count, subnets: count }).strict(),
+      observeOnly: true,
+    },
   },
   wifi: {
-    /** Key: the user's email. A Wi-Fi Secure account. An email owned by another occupier is refused (`EmailInUse`). */
     account: {
+      doc: 'Key: the user\'s email. A Wi-Fi Secure account. An email owned by another occupier is refused (`EmailInUse`).',
       spec: z.object({ occupier, email, name: z.string().min(1).max(256) }).strict(),
       details: z.object({ username: z.string(), occupier: z.string() }).strict(),
     },
-    /** Key: the lower-case MAC. A shared device; a MAC registered to another occupier is refused (`MacInUse`). */
     device: {
+      doc: 'Key: the lower-case MAC. A shared device; a MAC registered to another occupier is refused (`MacInUse`).',
       spec: z
         .object({ occupier, mac: z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/), name: z.string().min(1).max(63), description: z.string().max(256).optional() })
         .strict(),
@@ -44,14 +48,8 @@ export const ITEM_SCHEMAS = {
     },
   },
   telephony: {
-    /**
-     * Key: the E.164 number. ensure allocates the number (from the Site's number blocks) to the
-     * occupier, assigns or unassigns it (`assignedTo`), freezes it or deactivates it (`state`);
-     * remove deallocates it into cooling-off, after which the backend releases it by itself.
-     * A number of another occupier is refused (`NumberInUse`) unless `transferFrom` names that
-     * occupier (a transfer, no cooling-off); a number cooling off is refused to other occupiers.
-     */
     number: {
+      doc: 'Key: the E.164 number. ensure allocates the number (from the Site\'s number blocks) to the occupier, assigns or unassigns it (`assignedTo`), freezes it or deactivates it (`state`); remove deallocates it into cooling-off, after which the backend releases it by itself. A number of another occupier is refused (`NumberInUse`) unless `transferFrom` names that occupier (a transfer, no cooling-off); a number cooling off is refused to other occupiers.',
       spec: z
         .object({
           occupier,
@@ -73,51 +71,61 @@ export const ITEM_SCHEMAS = {
         })
         .strict(),
     },
-    /** Key: the E.164 number. Handset login state; remove logs the handset out remotely (digital devices). */
-    handset: { spec: none, details: z.object({ number: z.string(), loggedIn: z.boolean() }).strict(), observeOnly: true, removable: true },
-    /** Key: `-`. Use of the Site's number blocks. */
-    pool: { spec: none, details: count, observeOnly: true },
+    handset: {
+      doc: 'Key: the E.164 number. Handset login state; remove logs the handset out remotely (digital devices).',
+      spec: none,
+      details: z.object({ number: z.string(), loggedIn: z.boolean() }).strict(),
+      observeOnly: true,
+      removable: true,
+    },
+    pool: {
+      doc: 'Key: `-`. Use of the Site\'s number blocks.',
+      spec: none,
+      details: count,
+      observeOnly: true,
+    },
   },
   ports: {
-    /** Key: `<occupier>/<port name>`. A switch port, from the given switch or any with a free port. */
     port: {
+      doc: 'Key: `<occupier>/<port name>`. A switch port, from the given switch or any with a free port.',
       spec: z.object({ occupier, switch: z.string().min(1).max(63).optional() }).strict(),
       details: z.object({ switch: z.string(), port: z.int().min(1), occupier: z.string() }).strict(),
     },
-    /** Key: `-`. Use of the Site's switches. */
-    pool: { spec: none, details: count, observeOnly: true },
+    pool: {
+      doc: 'Key: `-`. Use of the Site\'s switches.',
+      spec: none,
+      details: count,
+      observeOnly: true,
+    },
   },
   access: {
-    /** Key: the user's email. Group membership and card ID; card IDs are unique per site (`CardInUse`) and freed on remove. */
     user: {
+      doc: 'Key: the user\'s email. Group membership and card ID; card IDs are unique per site (`CardInUse`) and freed on remove.',
       spec: z.object({ occupier, email, groups: z.array(z.string().min(1).max(63)).default([]), cardId: z.string().regex(/^[0-9A-Fa-f]{4,32}$/).optional() }).strict(),
       details: z.object({ occupier: z.string(), groups: z.array(z.string()), cardId: z.string().optional() }).strict(),
     },
-    /** List-only: door events (kept after the user is removed: email, card ID and door persist). */
     accessLog: {
+      doc: 'List-only: door events (kept after the user is removed: email, card ID and door persist).',
       spec: none,
       details: z.object({ at: z.iso.datetime(), occupier: z.string(), email: z.string(), cardId: z.string().optional(), door: z.string() }).strict(),
       observeOnly: true,
     },
   },
   billing: {
-    /** Key: the contract reference (e.g. `<occupier>`). Decommission: Completed with endDate yesterday; upcoming: remove (discard). */
     contract: {
+      doc: 'Key: the contract reference (e.g. `<occupier>`). Decommission: Completed with endDate yesterday; upcoming: remove (discard).',
       spec: z
         .object({ occupier, status: dateStatus, startDate: date, endDate: date.optional(), tariff: z.string().min(1), minuteBundle: z.string().min(1).optional(), reference: z.string().max(128).optional() })
         .strict(),
       details: z.object({ occupier: z.string(), status: dateStatus, startDate: z.string(), endDate: z.string().optional(), tariff: z.string() }).strict(),
     },
-    /** Key: `<occupier>/<space>/<movedIn>`. */
     occupancy: {
+      doc: 'Key: `<occupier>/<space>/<movedIn>`.',
       spec: z.object({ occupier, space: z.string().min(1), status: dateStatus, movedIn: date, movedOut: date.optional() }).strict(),
       details: z.object({ occupier: z.string(), space: z.string(), status: dateStatus, movedIn: z.string(), movedOut: z.string().optional() }).strict(),
     },
-    /**
-     * Key: `<occupier>/<service name>`. Desired `Active` provisions or updates, `Inactive`
-     * deprovisions. Observed state is one of Provisioning/Active/Updating/Failed/Inactive.
-     */
     service: {
+      doc: 'Key: `<occupier>/<service name>`. Desired `Active` provisions or updates, `Inactive` deprovisions. Observed state is one of Provisioning/Active/Updating/Failed/Inactive.',
       spec: z
         .object({
           occupier,
@@ -140,22 +148,19 @@ export const ITEM_SCHEMAS = {
         })
         .strict(),
     },
-    /** Key: the occupier identity. Whether new call charges are created; `Stopped` ends them (history is kept). */
     callCharges: {
+      doc: 'Key: the occupier identity. Whether new call charges are created; `Stopped` ends them (history is kept).',
       spec: z.object({ occupier, state: z.enum(['Active', 'Stopped']) }).strict(),
       details: z.object({ occupier: z.string(), state: z.enum(['Active', 'Stopped']), count: z.int(), totalPence: z.int() }).strict(),
     },
-    /** List-only: call charge records. */
     callCharge: {
+      doc: 'List-only: call charge records.',
       spec: none,
       details: z.object({ at: z.iso.datetime(), occupier: z.string(), number: z.string(), pence: z.int() }).strict(),
       observeOnly: true,
     },
-    /**
-     * Key: the booking ID. Decommission unassigns upcoming bookings (ensure without `occupier`
-     * and user fields) and anonymises historical ones (ensure without `userName`).
-     */
     booking: {
+      doc: 'Key: the booking ID. Decommission unassigns upcoming bookings (ensure without `occupier` and user fields) and anonymises historical ones (ensure without `userName`).',
       spec: z
         .object({
           occupier: occupier.optional(),
@@ -181,22 +186,22 @@ export const ITEM_SCHEMAS = {
     },
   },
   directory: {
-    /** Key: the user's email. A user portal / mobile-app account (`EmailInUse` if another occupier has it). */
     account: {
+      doc: 'Key: the user\'s email. A user portal / mobile-app account (`EmailInUse` if another occupier has it).',
       spec: z.object({ occupier, email, name: z.string().min(1).max(256) }).strict(),
       details: z.object({ username: z.string(), occupier: z.string() }).strict(),
     },
   },
   notify: {
-    /** Key: a message ID (e.g. the idempotency key of the step). Sent once; remove is a no-op. */
     message: {
+      doc: 'Key: a message ID (e.g. the idempotency key of the step). Sent once; remove is a no-op.',
       spec: z.object({ recipients: z.array(email).min(1), subject: z.string().min(1).max(998), body: z.string().max(100_000) }).strict(),
       details: z.object({ sentAt: z.iso.datetime(), recipients: z.array(z.string()) }).strict(),
     },
   },
   records: {
-    /** Key: the occupier identity. The archived history; observe reads it back. */
     archive: {
+      doc: 'Key: the occupier identity. The archived history; observe reads it back.',
       spec: z
         .object({
           occupier,
@@ -225,6 +230,8 @@ export const ITEM_SCHEMAS = {
 } as const satisfies Record<Capability, Record<string, ItemSchema>>;
 
 interface ItemSchema {
+  /** What the item is, its key and its rules (also the OpenAPI description). */
+  doc: string;
   spec: z.ZodType;
   details: z.ZodType;
   observeOnly?: boolean;

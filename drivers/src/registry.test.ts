@@ -51,6 +51,14 @@ describe('DriverRegistry', () => {
     expect(registry.client('s', withDrivers({ default: { driver: 'simulated', timeoutSeconds: 30, settings: { latencyMs: '2' } } }), 'wifi').driver).not.toBe(a);
   });
 
+  it('overlays the Site settings on registry-wide simulated settings', async () => {
+    const registry = new DriverRegistry({ simulatedSettings: { failOnStep: 'wifi', latencyMs: '0' } });
+    cleanups.push(() => registry.close());
+    await expect(registry.client('s', base, 'wifi').observe('account', 'a@example.com')).rejects.toMatchObject({ reason: 'InjectedFailure' });
+    const quiet = withDrivers({ default: { driver: 'simulated', timeoutSeconds: 30, settings: { failOnStep: '' } } });
+    expect((await registry.client('s', quiet, 'wifi').observe('account', 'a@example.com')).exists).toBe(false);
+  });
+
   it('fails every call of a misconfigured driver Permanent InvalidSettings', async () => {
     const registry = new DriverRegistry();
     cleanups.push(() => registry.close());

@@ -35,6 +35,11 @@ export interface DriverRegistryOptions {
   /** Use this backend instead of creating one (tests, the reference server). */
   backend?: SimulatedBackend;
   credentials?: CredentialsResolver;
+  /**
+   * Settings for every simulated driver (e.g. from a ConfigMap or a chaos-run flag), overlaid by
+   * the Site's own `settings`.
+   */
+  simulatedSettings?: Record<string, string>;
   /** Where driver call metrics go (never the global registry). */
   metricsRegistry?: Registry;
   fetch?: typeof fetch;
@@ -97,7 +102,7 @@ export class DriverRegistry {
   }
 
   private create(ref: DriverRef): Driver {
-    if (ref.driver === 'simulated') return new SimulatedDriver({ backend: this.backend, ...(ref.settings === undefined ? {} : { settings: ref.settings }) });
+    if (ref.driver === 'simulated') return new SimulatedDriver({ backend: this.backend, settings: { ...this.options.simulatedSettings, ...ref.settings } });
     if (ref.endpoint === undefined) return new BrokenDriver('http', DriverError.permanent(REASONS.InvalidSettings, 'the http driver needs an endpoint'));
     const secret = ref.credentialsSecretRef;
     const resolve = this.options.credentials;

@@ -110,7 +110,7 @@ export function openAPIDocument(): Record<string, unknown> {
     const entry = itemSchema(capability, type);
     if (!entry) continue;
     const name = `${pascal(capability)}${pascal(type)}`;
-    schemas[`${name}Spec`] = jsonSchema(entry.spec, 'input');
+    schemas[`${name}Spec`] = { description: entry.doc, ...jsonSchema(entry.spec, 'input') };
     schemas[`${name}Details`] = jsonSchema(entry.details, 'output');
     const base = `/v1/sites/{site}/${capability}/${type}`;
     const tags = [capability];
@@ -125,6 +125,7 @@ export function openAPIDocument(): Record<string, unknown> {
     paths[`${base}/{key}:observe`] = {
       post: {
         operationId: `observe${name}`,
+        description: entry.doc,
         tags,
         summary: `Observe a ${capability} ${type}`,
         parameters: [siteParam, keyParam],
@@ -142,6 +143,7 @@ export function openAPIDocument(): Record<string, unknown> {
       paths[`${base}/{key}:ensure`] = {
         post: {
           operationId: `ensure${name}`,
+        description: entry.doc,
           tags,
           summary: `Create or update a ${capability} ${type}`,
           parameters: [siteParam, keyParam, idemParam],
@@ -154,6 +156,7 @@ export function openAPIDocument(): Record<string, unknown> {
       paths[`${base}/{key}:remove`] = {
         post: {
           operationId: `remove${name}`,
+        description: entry.doc,
           tags,
           summary: `Remove a ${capability} ${type} (absent is success)`,
           parameters: [siteParam, keyParam, idemParam],
@@ -165,6 +168,7 @@ export function openAPIDocument(): Record<string, unknown> {
     paths[`${base}:list`] = {
       post: {
         operationId: `list${name}`,
+        description: entry.doc,
         tags,
         summary: `List ${capability} ${type} items`,
         parameters: [siteParam],
