@@ -99,6 +99,18 @@ describe('built-in resources', () => {
     expect((await c.request('DELETE', `${path}/b-${plural}`)).status).toBe(200);
   });
 
+  it('serves events.k8s.io/v1 and core/v1 Events from the same storage', async () => {
+    const created = await c.request('POST', `/apis/events.k8s.io/v1/namespaces/${c.ns}/events`, {
+      body: { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'shared-ev' }, eventTime: '2026-01-01T00:00:00.000000Z', reportingController: 'conformance', reportingInstance: 'conformance-1', action: 'Testing', reason: 'Shared', regarding: { kind: 'Widget', name: 'w-ev', namespace: c.ns }, type: 'Normal', note: 'seen by both APIs' },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'seen by both APIs' });
+    const core = await c.request('GET', `/api/v1/namespaces/${c.ns}/events?fieldSelector=involvedObject.name%3Dw-ev`);
+    expect((core.body['items'] as Json[]).map((e) => [e['message'], e['reason'], (e['involvedObject'] as Json)['kind']])).toEqual([['seen by both APIs', 'Shared', 'Widget']]);
+    const v1 = await c.request('GET', `/apis/events.k8s.io/v1/namespaces/${c.ns}/events?fieldSelector=regarding.name%3Dw-ev`);
+    expect((v1.body['items'] as Json[])[0]).toMatchObject({ note: 'seen by both APIs', regarding: { name: 'w-ev' } });
+  });
+
   it('allows everything in access reviews for the dev user', async () => {
     const r = await c.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
       body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'create', group: GROUP, resource: 'widgets', namespace: c.ns } } },

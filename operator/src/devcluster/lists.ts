@@ -67,7 +67,7 @@ export function list(res: Resources, store: Store, ctx: Ctx, accept: string | un
   const listMeta: Obj = { resourceVersion: String(rv), ...(next ? { continue: next, remainingItemCount: remaining } : {}) };
   if (wantsTable(accept)) {
     const cols = columnsFor(r, ctx.version);
-    const t = table(out.map((o) => res.view(o, r, ctx.version)), cols, ctx.q.get('includeObject') ?? 'Metadata', listMeta);
+    const t = table(out, cols, ctx.q.get('includeObject') ?? 'Metadata', listMeta);
     return { body: JSON.stringify(t), contentType: 'application/json;as=Table;v=v1;g=meta.k8s.io' };
   }
   const av = r.group ? `${r.group}/${ctx.version}` : ctx.version;
@@ -88,7 +88,6 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
   const match = matcherOf(ctx);
   const asTable = wantsTable(req.headers['accept']);
   const cols = asTable ? columnsFor(r, ctx.version) : [];
-  const sameVersion = r.version === ctx.version;
   const av = r.group ? `${r.group}/${ctx.version}` : ctx.version;
   const rvParam = ctx.q.get('resourceVersion') ?? '';
   const sendInitial = ctx.q.get('sendInitialEvents') === 'true';
@@ -110,12 +109,14 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
   };
   const send = (ev: StoreEvent, type: EventType): void => {
     if (asTable) {
-      const row = tableRow(res.view(ev.obj, r, ctx.version), cols, ctx.q.get('includeObject') ?? 'Metadata');
+      const row = tableRow(ev.obj, cols, ctx.q.get('includeObject') ?? 'Metadata');
       const t = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: String(ev.rv) }, columnDefinitions: firstTable ? tableColumns(cols) : null, rows: [row] };
       firstTable = false;
       write(`{"type":"${type}","object":${JSON.stringify(t)}}\n`);
-    } else if (sameVersion) write(eventLine(ev, type));
-    else write(`{"type":"${type}","object":${JSON.stringify(res.view(ev.obj, r, ctx.version))}}\n`);
+    } else {
+      const v = res.view(ev.obj, r, ctx.version);
+      write(v === ev.obj ? eventLine(ev, type) : `{"type":"${type}","object":${JSON.stringify(v)}}\n`);
+    }
   };
   const watcher: Watcher = { after: rvParam === '' || rvParam === '0' || sendInitial ? store.rev : since, key: r.key, ns: ctx.ns, match, send };
   let unsubscribe = (): void => undefined;

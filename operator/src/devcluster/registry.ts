@@ -43,7 +43,7 @@ export const BUILTINS: ResourceInfo[] = [
   builtin('', 'v1', 'secrets', 'Secret', true),
   builtin('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   builtin('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
-  builtin('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  builtin('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'], key: '/events' }), // same storage as core/v1
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false,
     { shortNames: ['crd', 'crds'], categories: ['api-extensions'], statusSubresource: true }),

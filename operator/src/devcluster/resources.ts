@@ -12,6 +12,7 @@ import type { SchemaEngine } from './validation.ts';
 import type { ResourceInfo } from './registry.ts';
 import type { Store } from './store.ts';
 import { checkCrd, crdStatus } from './crds.ts';
+import { toCoreEvent, toEventsV1 } from './events.ts';
 
 export interface Ctx {
   info: ResourceInfo;
@@ -50,6 +51,7 @@ export class Resources {
 
   /** The object as seen through `version` (CRD versions share storage; no schema conversion). */
   view(o: Obj, r: ResourceInfo, version: string): Obj {
+    if (r.group === 'events.k8s.io') return toEventsV1(o);
     const av = apiVersionOf(r, version);
     return o['apiVersion'] === av ? o : { ...o, apiVersion: av };
   }
@@ -116,9 +118,10 @@ export class Resources {
   async create(ctx: Ctx, body: unknown, ssaManager?: string): Promise<Result> {
     const r = ctx.info;
     if (!isObj(body)) throw badRequest('Object \'Kind\' is missing in request body');
-    const o = body;
+    let o = body;
     if (r.virtual) return { code: 201, body: review(r, o) };
     this.checkKind(ctx, o);
+    if (r.group === 'events.k8s.io') o = toCoreEvent(o);
     const m: Obj = { ...meta(o) };
     o['metadata'] = m;
     if (r.namespaced) {
@@ -181,6 +184,7 @@ export class Resources {
     const r = ctx.info;
     const id = idOf(r, ctx.ns, ctx.name ?? '');
     const old = this.store.get(r.key, id);
+    const base = old ? this.view(old, r, ctx.version) : undefined;
     const ct = contentType.split(';')[0]?.trim() ?? '';
     const parse = (): unknown => {
       try { return JSON.parse(raw) as unknown; } catch (e) { throw badRequest(`error decoding patch: ${(e as Error).message}`); }
@@ -197,7 +201,7 @@ export class Resources {
       const am = meta(applied);
       if (am['name'] !== undefined && am['name'] !== ctx.name) throw badRequest(`the name of the object (${String(am['name'])}) does not match the name on the URL (${ctx.name ?? ''})`);
       const force = ctx.q.get('force') === 'true';
-      const result = serverSideApply(old, applied, manager, force, apiVersionOf(r, ctx.version), r.schemas.get(r.version), { name: ctx.name, group: r.group, kind: r.plural });
+      const result = serverSideApply(base, applied, manager, force, apiVersionOf(r, ctx.version), r.schemas.get(r.version), { name: ctx.name, group: r.group, kind: r.plural });
       if (!old) {
         meta(result)['name'] = ctx.name;
         return this.create(ctx, result, manager);
@@ -206,9 +210,9 @@ export class Resources {
     }
     if (!old) throw notFound(r.plural, r.group, ctx.name ?? '');
     let next: unknown;
-    if (ct === 'application/json-patch+json') next = jsonPatch(old, parse());
-    else if (ct === 'application/merge-patch+json') next = mergePatch(old, parse());
-    else if (ct === 'application/strategic-merge-patch+json' && r.builtin) next = strategicMergePatch(old, parse());
+    if (ct === 'application/json-patch+json') next = jsonPatch(base, parse());
+    else if (ct === 'application/merge-patch+json') next = mergePatch(base, parse());
+    else if (ct === 'application/strategic-merge-patch+json' && r.builtin) next = strategicMergePatch(base, parse());
     else {
       throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${r.builtin ? ', application/strategic-merge-patch+json' : ''}`);
     }
@@ -228,6 +232,7 @@ export class Resources {
       throw conflict(r.plural, r.group, String(om['name']), STALE);
     }
     this.checkKind(ctx, next);
+    if (r.group === 'events.k8s.io') next = toCoreEvent(next);
     for (const k of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'resourceVersion']) {
       if (om[k] === undefined) delete nm[k]; else nm[k] = om[k];
     }

@@ -1,6 +1,7 @@
 // Label selectors (equality and set-based) and field selectors, as the API server parses them.
 import { badRequest } from './errors.ts';
 import type { Obj } from './errors.ts';
+import { coreEventField } from './events.ts';
 
 type Requirement =
   | { op: 'eq' | 'neq'; key: string; value: string }
@@ -73,7 +74,7 @@ const FIELDS_COMMON = ['metadata.name', 'metadata.namespace'];
 const FIELDS_EXTRA: Record<string, string[]> = {
   events: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid',
     'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent',
-    'source', 'type', 'regarding.kind', 'regarding.name', 'regarding.namespace', 'regarding.uid'],
+    'source', 'type', 'regarding.kind', 'regarding.name', 'regarding.namespace', 'regarding.uid', 'reportingController'],
   namespaces: ['status.phase'],
   secrets: ['type'],
 };
@@ -86,7 +87,7 @@ export function fieldMatcher(selector: string | null | undefined, plural: string
     const m = /^([A-Za-z0-9._-]+)\s*(==|=|!=)\s*(.*)$/.exec(expr);
     if (!m?.[1] || !m[2]) throw badRequest(`invalid selector: '${selector}'; can't understand '${expr}'`);
     if (!allowed.has(m[1])) throw badRequest(`field label not supported: ${m[1]}`);
-    return { key: m[1], neq: m[2] === '!=', value: m[3] ?? '' };
+    return { key: plural === 'events' ? coreEventField(m[1]) : m[1], neq: m[2] === '!=', value: m[3] ?? '' };
   });
   void kind;
   return (o) => reqs.every((r) => (fieldValue(o, r.key) ?? '') === r.value !== r.neq);
