@@ -8,7 +8,7 @@
  */
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { CAPABILITIES, DRIVER_OPS, DriverError, REASONS, toDriverError } from './contract.ts';
+import { CAPABILITIES, DRIVER_OPS, DriverError, fingerprint, REASONS, toDriverError } from './contract.ts';
 import type { Capability, Driver, DriverOp, ListedItem, Outcome, SiteContext, TypedObservation, TypedOutcome } from './contract.ts';
 import type { DetailsOf, ItemType, ParsedSpecOf, SpecOf } from './items.ts';
 
@@ -144,9 +144,15 @@ export class CapabilityClient<C extends Capability> {
     ) as Promise<TypedObservation<C, T>>;
   }
 
+  /**
+   * Create or update. `idempotencyKey` names the step (e.g. `idempotencyKey(uid, site, 'network')`);
+   * the spec's fingerprint is appended, so a retry of the same spec is the same request and a
+   * changed spec (an edited Occupier) is a new one rather than `IdempotencyKeyReused`.
+   */
   ensure<T extends ItemType<C>>(type: T, key: string, spec: SpecOf<C, T>, idempotencyKey: string, signal?: AbortSignal): Promise<TypedOutcome<C, T>> {
+    const requestKey = `${idempotencyKey}.${fingerprint(spec)}`;
     return this.call('ensure', signal, (s) =>
-      this.driver.ensure({ site: this.site, signal: s, item: { capability: this.capability, type, key, spec }, idempotencyKey }),
+      this.driver.ensure({ site: this.site, signal: s, item: { capability: this.capability, type, key, spec }, idempotencyKey: requestKey }),
     ) as Promise<TypedOutcome<C, T>>;
   }
 

@@ -224,9 +224,10 @@ export function describeDriverContract(name: string, factory: HarnessFactory): v
       h.simulateHandsetLogin?.('+442070460008', true);
       if (h.simulateHandsetLogin) expect((await observe(d, { capability: 'telephony', type: 'handset', key: '+442070460008' })).details).toEqual({ number: '+442070460008', loggedIn: true });
       await ensure(d, numberItem('+442070460008', 'occ-a', { assignedTo: 'ann@example.com', state: 'Frozen' }));
-      const frozen = await rejection(ensure(d, numberItem('+442070460008', 'occ-a', { state: 'Frozen' })));
+      const frozen = await rejection(ensure(d, numberItem('+442070460008', 'occ-a', { assignedTo: 'bob@example.com', state: 'Frozen' })));
       expect(frozen.reason).toBe('NumberFrozen');
-      expect(await ensure(d, numberItem('+442070460008', 'occ-a', { assignedTo: 'ann@example.com', state: 'Deactivated' }))).toMatchObject({ details: { state: 'Deactivated' } });
+      expect(await ensure(d, numberItem('+442070460008', 'occ-a', { state: 'Frozen' }))).toMatchObject({ details: { state: 'Frozen' } });
+      expect(await ensure(d, numberItem('+442070460008', 'occ-a', { state: 'Deactivated' }))).toMatchObject({ details: { state: 'Deactivated' } });
     });
 
     it('lists the items of one occupier', async () => {

@@ -43,6 +43,17 @@ describe('DriverRegistry', () => {
     expect(text).toContain('occupier_operator_driver_calls_total{driver="simulated",capability="network",op="ensure",result="done"} 1');
   });
 
+  it('treats a changed spec under the same step key as a new request, a repeated spec as the same', async () => {
+    const registry = new DriverRegistry();
+    cleanups.push(() => registry.close());
+    const billing = registry.client('london-shoreditch', base, 'billing');
+    const step = idempotencyKey('uid-1', 'london-shoreditch', 'service', 'internet-100');
+    await billing.ensure('service', 'occ-1/internet-100', { occupier: 'occ-1', name: 'internet-100', quantity: 1 }, step);
+    await billing.ensure('service', 'occ-1/internet-100', { occupier: 'occ-1', name: 'internet-100', quantity: 1 }, step);
+    expect(await billing.ensure('service', 'occ-1/internet-100', { occupier: 'occ-1', name: 'internet-100', quantity: 4 }, step)).toMatchObject({ details: { quantity: 4 } });
+    expect(registry.backend.counts({ site: 'london-shoreditch', capability: 'billing', type: 'service', key: 'occ-1/internet-100' })).toEqual({ creates: 1, updates: 1, removes: 0 });
+  });
+
   it('reuses one driver per distinct driverRef', () => {
     const registry = new DriverRegistry();
     cleanups.push(() => registry.close());

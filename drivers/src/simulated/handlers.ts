@@ -186,7 +186,9 @@ const numberHandler: Handler = {
     const { transferFrom: _ignored, ...state } = spec;
     if (existing && !created && existing.occupier === occupier) {
       const prev = existing.spec;
-      if (prev['state'] === 'Frozen' && state['state'] === 'Frozen' && (prev['assignedTo'] !== state['assignedTo'] || prev['main'] !== state['main'])) {
+      // Frozen: no new assignment and no main-number change; unassigning (users deleted) is allowed.
+      const reassigned = state['assignedTo'] !== undefined && prev['assignedTo'] !== state['assignedTo'];
+      if (prev['state'] === 'Frozen' && state['state'] === 'Frozen' && (reassigned || prev['main'] !== state['main'])) {
         throw DriverError.permanent(REASONS.NumberFrozen, `${key} is frozen: it cannot be edited`);
       }
       if (sameSpec(existing, state)) return existing;
