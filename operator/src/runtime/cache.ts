@@ -9,7 +9,8 @@
  * - watches ask for bookmarks so an idle watch keeps a fresh resourceVersion;
  * - its update callback only gets the new object: the cache keeps its own store so handlers
  *   get `(old, new)`, and maintains custom indexes;
- * - it has no resync: a timer replays every object to handlers as `onUpdate(obj, obj)`.
+ * - it has no resync: a timer replays every object to handlers as `onUpdate(obj, obj)`;
+ * - list calls have no timeout: a hung list would freeze the cache, so it is bounded here.
  */
 import {
   CustomObjectsApi,
@@ -56,6 +57,8 @@ export interface CacheOptions<T extends KubernetesObject> {
   backoff?: { initialMs?: number; maxMs?: number };
   /** Page size of list calls (default 500). */
   pageSize?: number;
+  /** Give up on a list call after this long and restart (client-node has no request timeout; default 60 s). */
+  listTimeoutMs?: number;
   /** Shared client-side rate limit for list calls. */
   rateLimiter?: TokenBucket;
   logger?: Logger;
@@ -128,7 +131,7 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
       resourcePath(opts.resource, opts.namespace),
       this.watch,
       async () => {
-        const list = await listFn();
+        const list = await withTimeout(listFn(), opts.listTimeoutMs ?? 60_000, `list of ${this.describe()}`);
         // ListWatch applies the list right after this promise settles (same microtask chain);
         // by the next macrotask the store holds it.
         setImmediate(() => this.onListed());
@@ -357,6 +360,14 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
     if (obj) this.indexedValues.set(key, next);
     else this.indexedValues.delete(key);
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DOMException(`${what} timed out after ${ms} ms`, 'TimeoutError')), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function paginate<T extends KubernetesObject>(page: (cont: string | undefined) => Promise<KubernetesListObject<T>>): Promise<KubernetesListObject<T>> {
