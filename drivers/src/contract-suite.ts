@@ -118,6 +118,25 @@ export function describeDriverContract(name: string, factory: HarnessFactory): v
       if (h.counts) expect(h.counts(at(network('occ-a')))).toEqual({ creates: 1, updates: 0, removes: 0 });
     });
 
+    it('allocates once under concurrent retries, and distinct items concurrently without overlap', async () => {
+      const d = await h.driver({ latencyMs: '20' });
+      const key = idempotencyKey(UID, 'net-concurrent');
+      const same = await Promise.all(Array.from({ length: 8 }, () => ensure(d, network('occ-a'), key)));
+      expect(new Set(same.map((o) => JSON.stringify(o))).size).toBe(1);
+      const others = await Promise.all(['occ-b', 'occ-c', 'occ-d'].map((o) => ensure(d, network(o))));
+      const vlans = [same[0], ...others].map((o) => (o?.state === 'Done' ? (o.details as { vlan: number }).vlan : -1));
+      expect(vlans.slice().sort()).toEqual([100, 101, 102, 103]);
+      if (h.counts) expect(h.counts(at(network('occ-a'))).creates).toBe(1);
+    });
+
+    it('gives a freed VLAN and subnet to the next occupier (lowest free first)', async () => {
+      const d = await h.driver();
+      for (const occ of ['occ-a', 'occ-b', 'occ-c']) await ensure(d, network(occ));
+      await remove(d, network('occ-b'));
+      expect(await ensure(d, network('occ-d'))).toMatchObject({ details: { vlan: 101, subnet: '10.20.0.64/26' } });
+      expect(await ensure(d, network('occ-e'))).toMatchObject({ details: { vlan: 103, subnet: '10.20.0.192/26' } });
+    });
+
     it('refuses an idempotency key reused for a different request (Permanent IdempotencyKeyReused)', async () => {
       const d = await h.driver();
       await ensure(d, network('occ-a'), 'same-key');
