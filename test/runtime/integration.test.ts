@@ -1,13 +1,14 @@
 /**
  * The runtime against the embedded dev cluster, through the real client-node client.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cache,
   Controller,
   ControllerRateLimiter,
   EventRecorder,
+  FakeClock,
   Manager,
   RuntimeMetrics,
   finalizer,
@@ -287,6 +288,20 @@ describe('cache', () => {
     expect(cache.byIndex('ref', 'beta').map((o) => o.metadata?.name)).toEqual(['o2']);
     await cache.stop();
   });
+  it('works for core-group kinds too (ConfigMaps)', async () => {
+    const ns = await namespace();
+    await tc.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before' }, data: { a: '1' } } });
+    const cache = new Cache<V1ConfigMap>({ kubeConfig: tc.kc, resource: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' }, namespace: ns, labelSelector: 'app=x' });
+    await tc.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'labelled', labels: { app: 'x' } }, data: { a: '1' } } });
+    cache.start();
+    await cache.waitForSync();
+    expect(cache.keys()).toEqual([`${ns}/labelled`]);
+    await tc.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'later', labels: { app: 'x' } } } });
+    await tc.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'other', labels: { app: 'y' } } } });
+    await eventually(() => cache.get(`${ns}/later`));
+    expect(cache.get(`${ns}/other`)).toBeUndefined();
+    await cache.stop();
+  });
 });
 
 describe('events', () => {
@@ -315,6 +330,20 @@ describe('events', () => {
     const after = await tc.core.listNamespacedEvent({ namespace: ns });
     expect(after.items.filter((e) => e.reason === 'Loop')).toHaveLength(14);
     expect(recorder.dropped()).toBe(26);
+  });
+
+  it('starts a new Event once the aggregation window has passed', async () => {
+    const ns = await namespace();
+    const obj = await tc.gizmos.create(gizmo('w', {}, ns));
+    const clock = new FakeClock(Date.now());
+    const recorder = new EventRecorder({ core: tc.core, component: 'runtime-test', windowMs: 60_000, clock });
+    await recorder.normal(obj, 'Synced', 'ok');
+    await clock.advance(59_000);
+    await recorder.normal(obj, 'Synced', 'ok');
+    await clock.advance(61_000);
+    await recorder.normal(obj, 'Synced', 'ok');
+    const events = (await tc.core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.reason === 'Synced');
+    expect(events.map((e) => e.count).sort()).toEqual([1, 2]);
   });
 });
 
