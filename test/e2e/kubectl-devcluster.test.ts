@@ -139,12 +139,14 @@ describe.skipIf(!hasKubectl)('kubectl against the dev cluster', () => {
     expect(gone.stderr).toContain('NotFound');
   });
 
-  it('creates built-ins with kubectl create (protobuf bodies)', async () => {
+  it('creates built-ins with kubectl create and answers auth can-i (protobuf bodies)', async () => {
     await k(['create', 'namespace', 'e2e']);
     await k(['create', 'configmap', 'cfg', '-n', 'e2e', '--from-literal=a=b']);
     await k(['create', 'secret', 'generic', 'sec', '-n', 'e2e', '--from-literal=pw=hunter2']);
     expect(Buffer.from(await k(['get', 'secret', 'sec', '-n', 'e2e', '-o', 'jsonpath={.data.pw}']), 'base64').toString()).toBe('hunter2');
     expect(await k(['get', 'cm', 'cfg', '-n', 'e2e', '-o', 'jsonpath={.data.a}'])).toBe('b');
+    expect((await k(['auth', 'can-i', 'create', 'widgets'])).trim()).toBe('yes');
+    expect(await k(['auth', 'whoami'])).toContain('devcluster-admin');
     await k(['delete', 'namespace', 'e2e']);
     expect((await env.kubectl(['get', 'ns', 'e2e'])).stderr).toContain('NotFound');
   });

@@ -112,6 +112,8 @@ function decodeKind(kind: string, raw: Buffer): Obj {
       if (f.n === 5) o['immutable'] = num(f) !== 0;
     } else if (kind === 'Namespace') {
       if (f.n === 2) o['spec'] = { finalizers: fields(bytes(f)).filter((e) => e.n === 1).map(str) };
+    } else if (REVIEWS.has(kind) && f.n === 2) {
+      o['spec'] = reviewSpec(kind, bytes(f));
     }
   }
   if (Object.keys(data).length) o['data'] = data;
@@ -125,7 +127,28 @@ function decodeKind(kind: string, raw: Buffer): Obj {
   return o;
 }
 
-const SUPPORTED = new Set(['ConfigMap', 'Secret', 'Namespace']);
+const REVIEWS = new Set(['SelfSubjectAccessReview', 'SubjectAccessReview', 'SelfSubjectRulesReview', 'SelfSubjectReview']);
+const SUPPORTED = new Set(['ConfigMap', 'Secret', 'Namespace', ...REVIEWS]);
+
+const RESOURCE_ATTRS = ['', 'namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
+
+/** `kubectl auth can-i` sends access reviews as protobuf: decode the attributes it asks about. */
+function reviewSpec(kind: string, buf: Buffer): Obj {
+  const spec: Obj = {};
+  for (const f of fields(buf)) {
+    if (kind === 'SelfSubjectRulesReview') { if (f.n === 1) spec['namespace'] = str(f); continue; }
+    if (f.n === 1) {
+      const ra: Obj = {};
+      for (const e of fields(bytes(f))) { const name = RESOURCE_ATTRS[e.n]; if (name && e.wt === 2) ra[name] = str(e); }
+      spec['resourceAttributes'] = ra;
+    } else if (f.n === 2) {
+      const nra: Obj = {};
+      for (const e of fields(bytes(f))) { if (e.n === 1) nra['path'] = str(e); if (e.n === 2) nra['verb'] = str(e); }
+      spec['nonResourceAttributes'] = nra;
+    } else if (kind === 'SubjectAccessReview' && f.n === 3) spec['user'] = str(f);
+  }
+  return spec;
+}
 
 /** Decodes a protobuf request body into the JSON object it stands for. */
 export function decodeProtobuf(body: Buffer): Obj {
