@@ -1,13 +1,13 @@
 import { compile, CelCompileError, CelEvalError } from './cel/program.ts';
 import type { Program } from './cel/program.ts';
-import { CelOptional, parseDuration, parseTimestamp, RAW_JSON } from './cel/values.ts';
+import { CelOptional, CelTimestamp, parseDuration } from './cel/values.ts';
 import { re2 } from './cel/functions.ts';
 import { checkFormat } from './formats.ts';
 import { isObject } from './types.ts';
 import type { FieldCause, JSONSchemaProps, ValidationRule } from './types.ts';
 
 type Old = { v: unknown } | undefined;
-type Ctx = { causes: FieldCause[]; rules: boolean; ratchet: boolean };
+type Ctx = { causes: FieldCause[]; rules: boolean; ratchet: boolean; memo: WeakMap<object, unknown> };
 
 export interface ValidateOptions {
   /**
@@ -26,7 +26,7 @@ export interface ValidateOptions {
  * correlated old value exists (or the rule sets `optionalOldSelf`). Returns [] when valid.
  */
 export function validate(schema: JSONSchemaProps, obj: unknown, oldObj?: unknown, options: ValidateOptions = {}): FieldCause[] {
-  const ctx: Ctx = { causes: [], rules: true, ratchet: options.ratcheting !== false };
+  const ctx: Ctx = { causes: [], rules: true, ratchet: options.ratcheting !== false, memo: new WeakMap() };
   const old: Old = oldObj === undefined ? undefined : { v: oldObj };
   node(schema, obj, '', old, ctx, true);
   return ctx.causes;
@@ -112,19 +112,19 @@ function hasSpecialFormat(s: JSONSchemaProps, seen: Set<JSONSchemaProps>): boole
 
 /**
  * The value as CEL sees it: date/date-time strings become timestamps, duration strings
- * durations, byte strings bytes. Objects and arrays whose schema has such formats below
- * them are wrapped in a read-only view that converts each child on first access, so a rule
- * pays only for the fields it reads.
+ * durations, byte strings bytes. Only subtrees whose schema has such formats are copied, and
+ * each raw object is converted at most once per validate() call (`memo`).
  */
-function toCel(s: JSONSchemaProps, v: unknown): unknown {
+function toCel(s: JSONSchemaProps, v: unknown, memo: WeakMap<object, unknown>): unknown {
   if (v === null || v === undefined || !info(s).special) return v;
   if (typeof v === 'string') {
     switch (s.format) {
+      // parsed on first use: most rules never read most timestamps
       case 'date':
-        return parseTimestamp(`${v}T00:00:00Z`) ?? v;
+        return CelTimestamp.lazy(`${v}T00:00:00Z`);
       case 'date-time':
       case 'datetime':
-        return parseTimestamp(v) ?? v;
+        return CelTimestamp.lazy(v);
       case 'duration':
         return parseDuration(v) ?? v;
       case 'byte':
@@ -132,46 +132,27 @@ function toCel(s: JSONSchemaProps, v: unknown): unknown {
     }
     return v;
   }
+  if (typeof v !== 'object') return v;
+  const hit = memo.get(v);
+  if (hit !== undefined) return hit;
+  let out: unknown = v;
   if (Array.isArray(v)) {
     const items = s.items;
-    if (items === undefined) return v;
-    return viewOf(v, (_k) => items);
-  }
-  if (isObject(v)) {
+    if (items !== undefined) out = v.map((x) => toCel(items, x, memo));
+  } else if (isObject(v)) {
     const addl = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
-    return viewOf(v, (k) => s.properties?.[k] ?? addl);
+    const o: Record<string, unknown> = {};
+    for (const k in v) {
+      const cs = s.properties?.[k] ?? addl;
+      o[k] = cs === undefined ? v[k] : toCel(cs, v[k], memo);
+    }
+    out = o;
   }
-  return v;
+  memo.set(v, out);
+  return out;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-function viewOf(raw: object, childSchema: (key: string) => JSONSchemaProps | undefined): object {
-  return new Proxy(raw, view(childSchema));
-}
-
-function view(childSchema: (key: string) => JSONSchemaProps | undefined): ProxyHandler<object> {
-  const cache = new Map<string, unknown>();
-  return {
-    get(target, key, receiver) {
-      if (key === RAW_JSON) return target;
-      if (typeof key !== 'string' || !Object.prototype.hasOwnProperty.call(target, key) || (Array.isArray(target) && key === 'length'))
-        return Reflect.get(target, key, receiver) as unknown;
-      if (cache.has(key)) return cache.get(key);
-      const raw = (target as Record<string, unknown>)[key];
-      const cs = childSchema(key);
-      const out = cs === undefined ? raw : toCel(cs, raw);
-      cache.set(key, out);
-      return out;
-    },
-    set() {
-      return false;
-    },
-    deleteProperty() {
-      return false;
-    },
-  };
-}
 
 // ---- the walk ----
 
@@ -403,13 +384,13 @@ function metadata(s: JSONSchemaProps | undefined, v: unknown, ctx: Ctx): void {
 function junctors(s: JSONSchemaProps, v: unknown, path: string, ctx: Ctx): void {
   if (s.allOf === undefined && s.anyOf === undefined && s.oneOf === undefined && s.not === undefined) return;
   const passes = (sub: JSONSchemaProps): boolean => {
-    const inner: Ctx = { causes: [], rules: false, ratchet: false };
+    const inner: Ctx = { causes: [], rules: false, ratchet: false, memo: ctx.memo };
     node(sub, v, path, undefined, inner);
     return inner.causes.length === 0;
   };
   if (s.allOf !== undefined) {
     for (const sub of s.allOf) {
-      const inner: Ctx = { causes: [], rules: false, ratchet: false };
+      const inner: Ctx = { causes: [], rules: false, ratchet: false, memo: ctx.memo };
       node(sub, v, path, undefined, inner);
       ctx.causes.push(...inner.causes);
     }
@@ -435,8 +416,8 @@ function rules(s: JSONSchemaProps, c: Compiled, v: unknown, path: string, old: O
     }
     if (program.usesOldSelf && old === undefined && rule.optionalOldSelf !== true) continue;
     if (!converted) {
-      self = toCel(s, v);
-      oldSelf = old === undefined ? undefined : toCel(s, old.v);
+      self = toCel(s, v, ctx.memo);
+      oldSelf = old === undefined ? undefined : toCel(s, old.v, ctx.memo);
       converted = true;
     }
     const vars: Record<string, unknown> = { self };

@@ -14,9 +14,26 @@ export class CelUint {
   }
 }
 export class CelTimestamp {
-  readonly ns: bigint; // nanoseconds since the Unix epoch
+  private nanos: bigint | undefined;
+  private readonly text: string | undefined;
   constructor(ns: bigint) {
-    this.ns = ns;
+    this.nanos = ns;
+  }
+  /** A timestamp parsed from RFC 3339 text on first use (values read out of objects). */
+  static lazy(text: string): CelTimestamp {
+    const t = Object.create(CelTimestamp.prototype) as { nanos: bigint | undefined; text: string | undefined };
+    t.nanos = undefined;
+    t.text = text;
+    return t as unknown as CelTimestamp;
+  }
+  /** Nanoseconds since the Unix epoch. */
+  get ns(): bigint {
+    if (this.nanos === undefined) {
+      const parsed = parseTimestamp(this.text ?? '');
+      if (parsed === undefined) throw new CelEvalError(`invalid timestamp: ${JSON.stringify(this.text)}`);
+      this.nanos = parsed.ns;
+    }
+    return this.nanos;
   }
 }
 export class CelDuration {
@@ -139,13 +156,7 @@ function numeric(v: unknown): number | bigint | undefined {
   return undefined;
 }
 
-/** Typed read-only views over JSON (see validate.ts) answer this key with the raw JSON they wrap. */
-export const RAW_JSON: unique symbol = Symbol('rawJson');
-function rawOf(v: object): object {
-  return ((v as { [RAW_JSON]?: object })[RAW_JSON]) ?? v;
-}
-
-/** Structural equality of raw JSON values; true implies CEL equality of their typed views. */
+/** Structural equality of JSON-shaped values (a fast path: true implies CEL equality). */
 function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -154,7 +165,8 @@ function jsonEqual(a: unknown, b: unknown): boolean {
     for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
     return true;
   }
-  if (Array.isArray(b) || !isPlain(a) || !isPlain(b)) return false;
+  if (Array.isArray(b)) return false;
+  if (!isPlain(a) || !isPlain(b)) return celEquals(a, b);
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
   let n = 0;
@@ -175,10 +187,8 @@ function isPlain(v: object): boolean {
 export function celEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) {
-    // fast path: identical raw JSON is equal whatever the CEL types of its leaves
-    const ra = rawOf(a);
-    const rb = rawOf(b);
-    if ((Array.isArray(ra) || isPlain(ra)) && (Array.isArray(rb) || isPlain(rb)) && jsonEqual(ra, rb)) return true;
+    // fast path for identical JSON trees (the common `self == oldSelf`)
+    if ((Array.isArray(a) || isPlain(a)) && (Array.isArray(b) || isPlain(b)) && jsonEqual(a, b)) return true;
   }
   const na = numeric(a);
   const nb = numeric(b);
@@ -276,16 +286,15 @@ export function parseTimestamp(s: string): CelTimestamp | undefined {
   const D = Number(d);
   if (M < 1 || M > 12 || D < 1 || D > daysInMonth(Y, M)) return undefined;
   if (Number(h) > 23 || Number(mi) > 59 || Number(se) > 60) return undefined;
-  const days = BigInt(daysFromCivil(Y, M, D));
-  let secs = days * 86400n + BigInt(Number(h) * 3600 + Number(mi) * 60 + Math.min(59, Number(se)));
+  let secs = daysFromCivil(Y, M, D) * 86400 + Number(h) * 3600 + Number(mi) * 60 + Math.min(59, Number(se));
   if (off !== 'Z' && off !== 'z') {
-    const sign = off[0] === '-' ? -1n : 1n;
+    const sign = off[0] === '-' ? -1 : 1;
     const oh = Number(off.slice(1, 3));
     const om = Number(off.slice(4, 6));
     if (oh > 23 || om > 59) return undefined;
-    secs -= sign * BigInt(oh * 3600 + om * 60);
+    secs -= sign * (oh * 3600 + om * 60);
   }
-  const ns = secs * 1_000_000_000n + BigInt((frac ?? '').padEnd(9, '0') || '0');
+  const ns = BigInt(secs) * 1_000_000_000n + (frac === undefined ? 0n : BigInt(frac.padEnd(9, '0')));
   if (ns < TS_MIN || ns > TS_MAX) return undefined;
   return new CelTimestamp(ns);
 }
