@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { EventHandler } from './cache.ts';
+import { objectKey, type EventHandler } from './cache.ts';
 import { realClock, type Clock } from './clock.ts';
 import { errorMessage, TerminalError } from './errors.ts';
 import { silentLogger } from './logging.ts';
@@ -126,7 +126,6 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
   private stopping = false;
   private workers: Promise<void>[] = [];
   private started = false;
-  private readonly background = new Set<Promise<unknown>>();
 
   constructor(opts: ControllerOptions<T>) {
     this.opts = opts;
@@ -143,7 +142,7 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
       rateLimiter: opts.rateLimiter ?? new ControllerRateLimiter({ clock: this.clock }),
     });
     const predicates = opts.predicates ?? [];
-    const enqueue = (obj: T): void => this.queue.add(keyOf(obj));
+    const enqueue = (obj: T): void => this.queue.add(objectKey(obj));
     opts.primary.addHandler({
       onAdd: enqueue,
       onDelete: enqueue,
@@ -254,12 +253,10 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
       log.error({ timeoutMs }, 'reconcile timed out; retrying once it settles');
       this.record('error', started);
       this.metrics.reconcileErrors.inc({ controller: this.name });
-      const tail = settled.then(() => {
+      void settled.then(() => {
         this.queue.addRateLimited(key);
         this.queue.done(key);
       });
-      this.background.add(tail);
-      void tail.finally(() => this.background.delete(tail));
       return;
     }
     cancelTimer();
@@ -303,10 +300,4 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
     this.metrics.reconcileTotal.inc({ controller: this.name, result });
     this.metrics.reconcileTime.observe({ controller: this.name }, (this.clock.now() - started) / 1000);
   }
-}
-
-function keyOf(obj: KubernetesObject): string {
-  const ns = obj.metadata?.namespace;
-  const name = obj.metadata?.name ?? '';
-  return ns ? `${ns}/${name}` : name;
 }
