@@ -72,6 +72,8 @@ describe('http driver protocol', () => {
     expect(await noKey.json()).toMatchObject({ reason: 'InvalidSpec', retryable: false, status: 400 });
     const noToken = await post(itemPath('lon', 'ports', 'port', 'o/1', 'ensure'), { 'idempotency-key': 'k' });
     expect(await noToken.json()).toMatchObject({ status: 401, reason: 'Unauthorized', retryable: false });
+    const badSite = await fetch(`${server.url}${itemPath('lon', 'ports', 'pool', '-', 'observe')}`, { method: 'POST', headers: { authorization: 'Bearer tok' }, body: JSON.stringify({ site: { name: 'lon', switches: [{ name: 'sw', ports: 'many' }] } }) });
+    expect(await badSite.json()).toMatchObject({ status: 400, reason: 'InvalidSpec', detail: expect.stringContaining('site.switches.0.ports') });
     const unknown = await post('/v1/sites/lon/ports/port/o:frobnicate', { authorization: 'Bearer tok' });
     expect(await unknown.json()).toMatchObject({ status: 404, reason: 'NotSupported' });
   });

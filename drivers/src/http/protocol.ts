@@ -15,8 +15,30 @@
  * percent-encoded (`encodeURIComponent`), so keys may hold `/`, `:`, `+` and `@`.
  * Authentication: `Authorization: Bearer <token>` when the server has a token.
  */
+import { z } from 'zod';
 import { DriverError, REASONS } from '../contract.ts';
 import type { DriverErrorCode } from '../contract.ts';
+
+/** The `site` member of every request body. */
+export const siteContextSchema = z
+  .object({
+    name: z.string().describe('Name of the Site (equals the {site} path segment).'),
+    network: z
+      .object({
+        vlanRange: z.object({ from: z.int().min(1).max(4094), to: z.int().min(1).max(4094) }),
+        ipv4Pool: z.cidrv4().describe('IPv4 CIDR block carved into one subnet per occupier.'),
+        subnetPrefixLength: z.int().min(8).max(30).optional().describe('Default 26.'),
+      })
+      .optional(),
+    telephony: z
+      .object({
+        numberBlocks: z.array(z.object({ start: z.e164(), count: z.int().min(1) })),
+        coolingOffDays: z.int().min(0).optional().describe('Default 90.'),
+      })
+      .optional(),
+    switches: z.array(z.object({ name: z.string().min(1), ports: z.int().min(1) })).optional(),
+  })
+  .describe('The pools of the Site, as declared in the cluster.');
 
 export const PROTOCOL_VERSION = 'v1';
 export const ITEM_OPS = ['observe', 'ensure', 'remove'] as const;

@@ -12,7 +12,7 @@ import { CAPABILITIES, DriverError, REASONS, toDriverError } from '../contract.t
 import type { Capability, Outcome, SiteContext } from '../contract.ts';
 import { SimulatedBackend } from '../simulated/backend.ts';
 import { SimulatedDriver } from '../simulated/driver.ts';
-import { ITEM_OPS, PROBLEM_CONTENT_TYPE, problemOf, taskPath } from './protocol.ts';
+import { ITEM_OPS, PROBLEM_CONTENT_TYPE, problemOf, siteContextSchema, taskPath } from './protocol.ts';
 import type { ItemOp } from './protocol.ts';
 
 export interface ReferenceServerOptions {
@@ -65,9 +65,12 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 function siteOf(body: Record<string, unknown>, pathSite: string): SiteContext {
-  const site = body['site'];
-  if (typeof site !== 'object' || site === null) throw DriverError.permanent(REASONS.InvalidSpec, 'body.site (the Site pools) is required');
-  const ctx = site as SiteContext;
+  const parsed = siteContextSchema.safeParse(body['site']);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw DriverError.permanent(REASONS.InvalidSpec, `body.site (the Site pools) is invalid${issue ? ` at ${['site', ...issue.path].join('.')}: ${issue.message}` : ''}`);
+  }
+  const ctx = parsed.data as SiteContext;
   if (ctx.name !== pathSite) throw DriverError.permanent(REASONS.InvalidSpec, `body.site.name must be the path site ${pathSite}`);
   return ctx;
 }
