@@ -148,12 +148,27 @@ function rebuild(list: Edit[]): ManagedEntry[] {
   });
 }
 
+/** Leaves of stored (immutable) objects or status subtrees, so the next write's "before" is free. */
+const leafCache = new WeakMap<object, Map<string, string>>();
+
+function scopedLeaves(o: Obj, schema: Schema, subresource: string | undefined): Map<string, string> {
+  if (subresource === 'status') {
+    const st = o['status'];
+    if (!isObj(st)) return new Map();
+    let l = leafCache.get(st);
+    if (!l) { l = leaves({ status: st }, schema); leafCache.set(st, l); }
+    return l;
+  }
+  let l = leafCache.get(o);
+  if (!l) { l = leaves(o, schema); leafCache.set(o, l); }
+  return l;
+}
+
 /** managedFields after a non-apply write by `manager`: it takes every field it changed. */
 export function updateManagedFields(oldObj: Obj | undefined, newObj: Obj, manager: string, apiVersion: string, schema: Schema, subresource?: string): ManagedEntry[] {
   // A status write can only change status: compare that subtree alone.
-  const scope = (o: Obj): Obj => (subresource !== 'status' ? o : o['status'] === undefined ? {} : { status: o['status'] });
-  const before = oldObj ? leaves(scope(oldObj), schema) : new Map<string, string>();
-  const after = leaves(scope(newObj), schema);
+  const before = oldObj ? scopedLeaves(oldObj, schema, subresource) : new Map<string, string>();
+  const after = scopedLeaves(newObj, schema, subresource);
   const inScope = (p: string): boolean => subresource !== 'status' || p.startsWith('f:status');
   const changed = new Set<string>();
   for (const [p, v] of after) if (before.get(p) !== v) changed.add(p);
