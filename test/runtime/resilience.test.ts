@@ -98,6 +98,39 @@ describe('manager and leadership', () => {
     expect(controller.isRunning()).toBe(false);
     await proxy.close();
   });
+  it('graceful stop drains in-flight reconciles, bounded by shutdownTimeoutMs', async () => {
+    const ns = await namespace();
+    const cache = new Cache<Gizmo>({ kubeConfig: tc.kc, resource: GIZMO, namespace: ns });
+    const finished: string[] = [];
+    const aborted: string[] = [];
+    const controller = new Controller<Gizmo>({
+      name: 'drain',
+      primary: cache,
+      workers: 2,
+      reconcile: async (obj, ctx) => {
+        const name = obj?.metadata?.name ?? '';
+        if (name === 'slow') await new Promise((r) => setTimeout(r, 400));
+        if (name === 'stuck') await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => (aborted.push(name), r())));
+        finished.push(name);
+      },
+    });
+    const manager = new Manager({ kubeConfig: tc.kc, port: null, handleSignals: false, shutdownTimeoutMs: 1_000, logger: silentLogger() });
+    manager.addCache(cache);
+    manager.addController(controller);
+    const run = manager.run();
+    await eventually(() => manager.isReady(), 10_000, 'ready');
+    await tc.gizmos.create(gizmo('stuck', {}, ns));
+    await tc.gizmos.create(gizmo('slow', {}, ns));
+    await eventually(() => controller.queue.inFlight() === 2, 5_000, 'both in flight');
+    const t0 = performance.now();
+    await manager.stop();
+    const took = performance.now() - t0;
+    expect(await run).toBe('stopped');
+    expect(finished).toContain('slow'); // drained
+    expect(aborted).toEqual(['stuck']); // aborted once the drain bound passed
+    expect(took).toBeGreaterThanOrEqual(950);
+    expect(took).toBeLessThan(3_000);
+  });
 });
 
 describe('cache resilience', () => {

@@ -181,7 +181,10 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
     const drained = await this.queue.shutdownWithDrain(timeoutMs);
     for (const ac of this.inFlight) ac.abort(new Error('controller stopping'));
     if (!drained) this.log.warn({ inFlight: this.queue.inFlight() }, 'stopped with reconciles still in flight');
-    await Promise.all(this.workers);
+    // Workers whose reconciler honours its signal end at once; one that ignores it is left behind.
+    let cancel: (() => void) | undefined;
+    await Promise.race([Promise.all(this.workers), new Promise<void>((resolve) => (cancel = this.clock.setTimer(resolve, 1_000)))]);
+    cancel?.();
     return drained;
   }
 
