@@ -161,6 +161,20 @@ export function describeDriverContract(name: string, factory: HarnessFactory): v
       if (h.counts) expect(h.counts(at(item)).creates).toBe(1);
     });
 
+    it('follows an InProgress task across a restart and finishes it once', async () => {
+      const d = await h.driver({ asyncMs: '60000' });
+      const item = numberItem('+442070460009', 'occ-a');
+      const key = idempotencyKey(UID, 'number-across-restart');
+      const first = await ensure(d, item, key);
+      expect(first.state).toBe('InProgress');
+      await h.restart();
+      const d2 = await h.driver({ asyncMs: '60000' });
+      expect(await ensure(d2, item, key)).toMatchObject({ state: 'InProgress', taskRef: first.state === 'InProgress' ? first.taskRef : '' });
+      h.advance(60_000);
+      expect(await ensure(d2, item, key)).toMatchObject({ state: 'Done', details: { occupier: 'occ-a', state: 'Allocated' } });
+      if (h.counts) expect(h.counts(at(item))).toEqual({ creates: 1, updates: 0, removes: 0 });
+    });
+
     it('fails transient faults as Transient and succeeds on retry without allocating twice', async () => {
       const d = await h.driver({ transientOnStep: 'network/ensure:2' });
       const key = idempotencyKey(UID, 'net');

@@ -51,12 +51,23 @@ export class SimulatedBackend {
   private readonly clock: BackendClock;
   private readonly indexes = new Map<string, SiteIndex>();
   private seq = 0;
+  private idemWrites = 0;
 
   constructor(options: BackendOptions = {}) {
     this.store = new Store(options.stateDir);
     this.clock = options.clock ?? { now: () => Date.now() };
-    const now = this.clock.now();
-    for (const [key, rec] of [...this.store.entries<IdemRecord>('idem')]) if (rec.at < now - IDEM_TTL_MS) this.store.delete('idem', key);
+    this.pruneIdempotencyRecords();
+  }
+
+  /** Forgets idempotency records older than a week (backend clock); runs at start and every 10,000 records. */
+  private pruneIdempotencyRecords(): void {
+    const cutoff = this.clock.now() - IDEM_TTL_MS;
+    for (const [key, rec] of [...this.store.entries<IdemRecord>('idem')]) if (rec.at < cutoff) this.store.delete('idem', key);
+  }
+
+  private recordIdempotency(key: string, record: IdemRecord): void {
+    this.store.put('idem', key, record);
+    if (++this.idemWrites % 10_000 === 0) this.pruneIdempotencyRecords();
   }
 
   now(): number {
@@ -116,7 +127,7 @@ export class SimulatedBackend {
       this.store.put(coll, item.key, next);
       this.bump(site.name, item, existing === undefined ? 'creates' : 'updates');
     }
-    this.store.put('idem', idempotencyKey, record);
+    this.recordIdempotency(idempotencyKey, record);
     if (record.readyAt !== undefined && record.taskRef !== undefined) {
       this.store.put('task', record.taskRef, record.readyAt);
       return { state: 'InProgress', taskRef: record.taskRef, retryAfterMs: asyncMs };
@@ -148,7 +159,7 @@ export class SimulatedBackend {
       details = existing ? this.view(ctx, handler, ref.key, existing) : handler.absent?.(ctx, ref.key);
     }
     if (details !== undefined) record.result = details;
-    this.store.put('idem', idempotencyKey, record);
+    this.recordIdempotency(idempotencyKey, record);
     if (record.readyAt !== undefined && record.taskRef !== undefined) {
       this.store.put('task', record.taskRef, record.readyAt);
       return { state: 'InProgress', taskRef: record.taskRef, retryAfterMs: asyncMs };
