@@ -7,7 +7,7 @@ import { isObject } from './types.ts';
 import type { FieldCause, JSONSchemaProps, ValidationRule } from './types.ts';
 
 type Old = { v: unknown } | undefined;
-type Ctx = { causes: FieldCause[]; rules: boolean; ratchet: boolean; memo: WeakMap<object, unknown> };
+type Ctx = { causes: FieldCause[]; rules: boolean; ratchet: boolean };
 
 export interface ValidateOptions {
   /**
@@ -26,7 +26,7 @@ export interface ValidateOptions {
  * correlated old value exists (or the rule sets `optionalOldSelf`). Returns [] when valid.
  */
 export function validate(schema: JSONSchemaProps, obj: unknown, oldObj?: unknown, options: ValidateOptions = {}): FieldCause[] {
-  const ctx: Ctx = { causes: [], rules: true, ratchet: options.ratcheting !== false, memo: new WeakMap() };
+  const ctx: Ctx = { causes: [], rules: true, ratchet: options.ratcheting !== false };
   const old: Old = oldObj === undefined ? undefined : { v: oldObj };
   node(schema, obj, '', old, ctx, true);
   return ctx.causes;
@@ -66,6 +66,7 @@ type Compiled = {
   pattern: RegExp | undefined;
   rules: { rule: ValidationRule; program: Program | CelCompileError }[];
   special: boolean; // has formats that change the CEL type of a value (date, date-time, duration, byte)
+  specialProps: [string, JSONSchemaProps][]; // the properties that are special
 };
 const compiled = new WeakMap<JSONSchemaProps, Compiled>();
 
@@ -93,6 +94,7 @@ function info(s: JSONSchemaProps): Compiled {
         }
       }),
       special: hasSpecialFormat(s, new Set()),
+      specialProps: Object.entries(s.properties ?? {}).filter(([, ps]) => hasSpecialFormat(ps, new Set())),
     };
     compiled.set(s, c);
   }
@@ -111,15 +113,15 @@ function hasSpecialFormat(s: JSONSchemaProps, seen: Set<JSONSchemaProps>): boole
 }
 
 /**
- * The value as CEL sees it: date/date-time strings become timestamps, duration strings
- * durations, byte strings bytes. Only subtrees whose schema has such formats are copied, and
- * each raw object is converted at most once per validate() call (`memo`).
+ * The value as CEL sees it: date/date-time strings become timestamps (parsed on first use),
+ * duration strings durations, byte strings bytes. Only the fields a rule can select
+ * (`names`; undefined = any) are converted, and objects are copied only when one of their
+ * fields changes, so a rule pays for the fields it reads.
  */
-function toCel(s: JSONSchemaProps, v: unknown, memo: WeakMap<object, unknown>): unknown {
+function toCel(s: JSONSchemaProps, v: unknown, names: ReadonlySet<string> | undefined): unknown {
   if (v === null || v === undefined || !info(s).special) return v;
   if (typeof v === 'string') {
     switch (s.format) {
-      // parsed on first use: most rules never read most timestamps
       case 'date':
         return CelTimestamp.lazy(`${v}T00:00:00Z`);
       case 'date-time':
@@ -132,24 +134,34 @@ function toCel(s: JSONSchemaProps, v: unknown, memo: WeakMap<object, unknown>): 
     }
     return v;
   }
-  if (typeof v !== 'object') return v;
-  const hit = memo.get(v);
-  if (hit !== undefined) return hit;
-  let out: unknown = v;
   if (Array.isArray(v)) {
     const items = s.items;
-    if (items !== undefined) out = v.map((x) => toCel(items, x, memo));
-  } else if (isObject(v)) {
-    const addl = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
-    const o: Record<string, unknown> = {};
-    for (const k in v) {
-      const cs = s.properties?.[k] ?? addl;
-      o[k] = cs === undefined ? v[k] : toCel(cs, v[k], memo);
+    if (items === undefined) return v;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = toCel(items, v[i], names);
+      if (x !== v[i]) (out ??= v.slice())[i] = x;
     }
-    out = o;
+    return out ?? v;
   }
-  memo.set(v, out);
-  return out;
+  if (isObject(v)) {
+    let out: Record<string, unknown> | undefined;
+    const addl = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+    if (addl !== undefined && info(addl).special) {
+      for (const k in v) {
+        if (s.properties?.[k] !== undefined) continue;
+        const x = toCel(addl, v[k], names);
+        if (x !== v[k]) (out ??= { ...v })[k] = x;
+      }
+    }
+    for (const [k, ps] of info(s).specialProps) {
+      if (!(k in v) || (names !== undefined && !names.has(k))) continue;
+      const x = toCel(ps, v[k], names);
+      if (x !== v[k]) (out ??= { ...v })[k] = x;
+    }
+    return out ?? v;
+  }
+  return v;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -384,13 +396,13 @@ function metadata(s: JSONSchemaProps | undefined, v: unknown, ctx: Ctx): void {
 function junctors(s: JSONSchemaProps, v: unknown, path: string, ctx: Ctx): void {
   if (s.allOf === undefined && s.anyOf === undefined && s.oneOf === undefined && s.not === undefined) return;
   const passes = (sub: JSONSchemaProps): boolean => {
-    const inner: Ctx = { causes: [], rules: false, ratchet: false, memo: ctx.memo };
+    const inner: Ctx = { causes: [], rules: false, ratchet: false };
     node(sub, v, path, undefined, inner);
     return inner.causes.length === 0;
   };
   if (s.allOf !== undefined) {
     for (const sub of s.allOf) {
-      const inner: Ctx = { causes: [], rules: false, ratchet: false, memo: ctx.memo };
+      const inner: Ctx = { causes: [], rules: false, ratchet: false };
       node(sub, v, path, undefined, inner);
       ctx.causes.push(...inner.causes);
     }
@@ -405,9 +417,6 @@ function junctors(s: JSONSchemaProps, v: unknown, path: string, ctx: Ctx): void 
 }
 
 function rules(s: JSONSchemaProps, c: Compiled, v: unknown, path: string, old: Old, ctx: Ctx): void {
-  let self: unknown;
-  let oldSelf: unknown;
-  let converted = false;
   for (const { rule, program } of c.rules) {
     const typeName = s.type ?? '';
     if (program instanceof CelCompileError) {
@@ -415,11 +424,8 @@ function rules(s: JSONSchemaProps, c: Compiled, v: unknown, path: string, old: O
       continue;
     }
     if (program.usesOldSelf && old === undefined && rule.optionalOldSelf !== true) continue;
-    if (!converted) {
-      self = toCel(s, v, ctx.memo);
-      oldSelf = old === undefined ? undefined : toCel(s, old.v, ctx.memo);
-      converted = true;
-    }
+    const self = toCel(s, v, program.fieldNames);
+    const oldSelf = old === undefined || !program.usesOldSelf ? undefined : toCel(s, old.v, program.fieldNames);
     const vars: Record<string, unknown> = { self };
     if (program.usesOldSelf) vars['oldSelf'] = rule.optionalOldSelf === true ? new CelOptional(old !== undefined, oldSelf) : oldSelf;
     let result: unknown;
@@ -436,7 +442,7 @@ function rules(s: JSONSchemaProps, c: Compiled, v: unknown, path: string, old: O
       invalid(ctx, path, typeName, `rule did not evaluate to a bool evaluating rule: ${rule.rule}`);
       continue;
     }
-    const detail = ruleMessage(rule, vars);
+    const detail = ruleMessage(rule, s, v, old);
     const field = rule.fieldPath === undefined ? path : joinFieldPath(path, rule.fieldPath);
     switch (rule.reason) {
       case 'FieldValueForbidden':
@@ -454,10 +460,13 @@ function rules(s: JSONSchemaProps, c: Compiled, v: unknown, path: string, old: O
   }
 }
 
-function ruleMessage(rule: ValidationRule, vars: Record<string, unknown>): string {
+function ruleMessage(rule: ValidationRule, s: JSONSchemaProps, v: unknown, old: Old): string {
   if (rule.messageExpression !== undefined) {
     try {
-      const m = compile(rule.messageExpression).eval(vars);
+      const p = compile(rule.messageExpression);
+      const vars: Record<string, unknown> = { self: toCel(s, v, p.fieldNames) };
+      if (p.usesOldSelf && old !== undefined) vars['oldSelf'] = toCel(s, old.v, p.fieldNames);
+      const m = p.eval(vars);
       if (typeof m === 'string' && m.trim() !== '' && !/[\r\n]/.test(m)) return m;
     } catch (err) {
       if (!(err instanceof CelEvalError) && !(err instanceof CelCompileError)) throw err;

@@ -9,6 +9,11 @@ export interface Program {
   readonly source: string;
   /** The expression mentions `oldSelf` (a transition rule). */
   readonly usesOldSelf: boolean;
+  /**
+   * Every field name the expression can select (`.name`, `has(x.name)`, `x['name']`);
+   * undefined when it indexes with a computed key and so may read any field.
+   */
+  readonly fieldNames: ReadonlySet<string> | undefined;
   eval(vars: Record<string, unknown>): unknown;
 }
 
@@ -92,6 +97,29 @@ function check(e: Expr, declared: ReadonlySet<string>): void {
   walk(e, declared);
 }
 
+function selectedFields(e: Expr): ReadonlySet<string> | undefined {
+  const names = new Set<string>();
+  let dynamic = false;
+  const visit = (x: unknown): void => {
+    if (dynamic || typeof x !== 'object' || x === null) return;
+    if (Array.isArray(x)) {
+      x.forEach(visit);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (o['k'] === 'lit') return;
+    if (o['k'] === 'sel' || o['k'] === 'has') names.add(o['field'] as string);
+    if (o['k'] === 'idx') {
+      const i = o['index'] as Expr;
+      if (i.k === 'lit' && typeof i.v === 'string') names.add(i.v);
+      else if (!(i.k === 'lit' && typeof i.v === 'bigint')) dynamic = true;
+    }
+    for (const v of Object.values(o)) visit(v);
+  };
+  visit(e);
+  return dynamic ? undefined : names;
+}
+
 function mentions(e: Expr, name: string): boolean {
   let found = false;
   const visit = (x: unknown): void => {
@@ -125,6 +153,7 @@ export function compile(source: string, declared: readonly string[] = RULE_VARS)
     result = {
       source,
       usesOldSelf: mentions(ast, 'oldSelf'),
+      fieldNames: selectedFields(ast),
       eval: (vars) => {
         resetCost();
         return evaluate(ast, { vars, parent: undefined });
