@@ -5,12 +5,15 @@
 //   await env.kubectl(['apply', '-f', '-'], yaml);
 //   const api = env.kubeConfig.makeApiClient(CustomObjectsApi);
 //   await env.stop();                             // in afterAll (also removes the temp dir)
+//
+// or let vitest hooks do it:   const env = useDevCluster();  …  env().kubeConfig
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll } from 'vitest';
 import { startDevCluster } from '../../operator/src/devcluster/index.ts';
 import type { DevCluster, DevClusterOptions } from '../../operator/src/devcluster/index.ts';
 
@@ -70,5 +73,19 @@ export async function withDevCluster(opts: DevClusterOptions & { crdDir?: string
       await cluster.stop();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Registers beforeAll/afterAll hooks in the current describe scope that start and stop a dev
+ * cluster; returns an accessor valid inside tests.
+ */
+export function useDevCluster(opts: DevClusterOptions & { crdDir?: string } = {}): () => DevClusterEnv {
+  let env: DevClusterEnv | undefined;
+  beforeAll(async () => { env = await withDevCluster(opts); });
+  afterAll(async () => { await env?.stop(); env = undefined; });
+  return () => {
+    if (!env) throw new Error('useDevCluster(): the cluster is only available inside tests (after beforeAll)');
+    return env;
   };
 }
