@@ -12,7 +12,7 @@ import { objectKey, type EventHandler } from './cache.ts';
 import { realClock, type Clock } from './clock.ts';
 import { errorMessage, TerminalError } from './errors.ts';
 import { silentLogger } from './logging.ts';
-import { RuntimeMetrics, type ReconcileResultLabel } from './metrics.ts';
+import { defaultMetrics, type RuntimeMetrics, type ReconcileResultLabel } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
 import { ControllerRateLimiter, type RateLimiter } from './ratelimit.ts';
 
@@ -102,6 +102,7 @@ export interface ControllerOptions<T extends KubernetesObject> {
   pauseAnnotation?: string | false;
   onTerminalError?: (err: TerminalError, key: string, obj: T | undefined) => void;
   logger?: Logger;
+  /** Default: the process-wide `defaultMetrics()`. */
   metrics?: RuntimeMetrics;
   rateLimiter?: RateLimiter;
   clock?: Clock;
@@ -131,7 +132,7 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
     this.opts = opts;
     this.name = opts.name;
     this.clock = opts.clock ?? realClock;
-    this.metrics = opts.metrics ?? new RuntimeMetrics();
+    this.metrics = opts.metrics ?? defaultMetrics();
     this.metrics.registerController(this.name);
     this.log = (opts.logger ?? silentLogger()).child({ controller: this.name });
     this.pauseAnnotation = opts.pauseAnnotation === undefined ? DEFAULT_PAUSE_ANNOTATION : opts.pauseAnnotation;

@@ -30,7 +30,7 @@ export { EventRecorder, type EventRecorderOptions, type EventType } from './even
 export { TerminalError, classifyApiError, isNotFound, isConflict, isGone, httpStatus, errorMessage, type ApiErrorKind } from './errors.ts';
 
 // plumbing
-export { RuntimeMetrics, RECONCILE_RESULTS, type ReconcileResultLabel } from './metrics.ts';
+export { RuntimeMetrics, defaultMetrics, RECONCILE_RESULTS, type ReconcileResultLabel } from './metrics.ts';
 export { TokenBucket, ItemExponentialBackoff, ControllerRateLimiter, makeRateLimitedApiClient, apiRateLimiter, rateLimitMiddleware, type RateLimiter } from './ratelimit.ts';
 export { createLogger, silentLogger, type Logger } from './logging.ts';
 export { realClock, FakeClock, type Clock } from './clock.ts';

@@ -16,7 +16,7 @@ import type { Controller } from './controller.ts';
 import { errorMessage } from './errors.ts';
 import { LeaderElector } from './leader.ts';
 import { createLogger } from './logging.ts';
-import { RuntimeMetrics } from './metrics.ts';
+import { defaultMetrics, type RuntimeMetrics } from './metrics.ts';
 import { makeRateLimitedApiClient, type TokenBucket } from './ratelimit.ts';
 
 export interface LeaderElectionConfig {
@@ -40,6 +40,7 @@ export interface ManagerOptions {
   /** Install SIGTERM/SIGINT handlers (default true). */
   handleSignals?: boolean;
   logger?: Logger;
+  /** Default: the process-wide `defaultMetrics()`. */
   metrics?: RuntimeMetrics;
   /** Shared client-side rate limit (used for the Lease client). */
   rateLimiter?: TokenBucket;
@@ -73,7 +74,7 @@ export class Manager {
 
   constructor(opts: ManagerOptions) {
     this.opts = opts;
-    this.metrics = opts.metrics ?? new RuntimeMetrics();
+    this.metrics = opts.metrics ?? defaultMetrics();
     this.log = opts.logger ?? createLogger();
   }
 

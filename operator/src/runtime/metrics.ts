@@ -123,3 +123,14 @@ export class RuntimeMetrics {
     this.leaderStatus.set({ name }, leading ? 1 : 0);
   }
 }
+
+let shared: RuntimeMetrics | undefined;
+
+/**
+ * The process-wide runtime metrics (its own Registry, not prom-client's global one), used by
+ * controllers and managers that are not given one, so they meet on the same /metrics.
+ */
+export function defaultMetrics(): RuntimeMetrics {
+  shared ??= new RuntimeMetrics();
+  return shared;
+}
