@@ -80,6 +80,8 @@ export const REASONS = {
   ServiceFailed: 'ServiceFailed',
   /** The idempotency key was already used for a different request. */
   IdempotencyKeyReused: 'IdempotencyKeyReused',
+  /** The simulated backend's state directory is owned by another live process. */
+  BackendLocked: 'BackendLocked',
   /** The backend answered something the protocol does not allow. */
   BadResponse: 'BadResponse',
   /** An unexpected error inside the driver. */

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -216,6 +216,28 @@ describe('simulated backend: persistence', () => {
     second.b.close();
     expect(readdirSync(dir).sort()).toEqual(['simulated-journal.jsonl', 'simulated-state.json']);
     expect(backend(dir).b.counts({ site: 'lon', capability: 'network', type: 'allocation', key: 'b' })).toEqual({ creates: 1, updates: 0, removes: 0 });
+  });
+});
+
+describe('simulated backend: state directory lock', () => {
+  it('refuses a directory a live process owns, and takes over the lock of a dead one', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'simulated.lock'), String(process.ppid));
+    const { b } = backend(dir);
+    const err = (() => {
+      try {
+        b.observe(SITE, { capability: 'network', type: 'pool', key: '-' });
+      } catch (e) {
+        return e as DriverError;
+      }
+      return undefined;
+    })();
+    expect([err?.code, err?.reason]).toEqual(['Transient', 'BackendLocked']);
+    writeFileSync(join(dir, 'simulated.lock'), '4194000');
+    expect(b.observe(SITE, { capability: 'network', type: 'pool', key: '-' }).exists).toBe(true);
+    expect(readFileSync(join(dir, 'simulated.lock'), 'utf8')).toBe(String(process.pid));
+    b.close();
+    expect(existsSync(join(dir, 'simulated.lock'))).toBe(false);
   });
 });
 

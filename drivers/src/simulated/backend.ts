@@ -47,16 +47,29 @@ const itemColl = (site: string, capability: string, type: string): string => `it
 const countKey = (site: string, capability: string, type: string, key: string): string => `${site}|${capability}/${type}|${key}`;
 
 export class SimulatedBackend {
-  private readonly store: Store;
+  private opened: Store | undefined;
+  private readonly stateDir: string | undefined;
   private readonly clock: BackendClock;
   private readonly indexes = new Map<string, SiteIndex>();
   private seq = 0;
   private idemWrites = 0;
 
+  /**
+   * The state is opened on first use, not here: a standby operator replica that never calls a
+   * driver never reads a stale copy, and the one that becomes leader reads the latest state.
+   */
   constructor(options: BackendOptions = {}) {
-    this.store = new Store(options.stateDir);
+    this.stateDir = options.stateDir;
     this.clock = options.clock ?? { now: () => Date.now() };
-    this.pruneIdempotencyRecords();
+  }
+
+  private get store(): Store {
+    if (!this.opened) {
+      this.opened = new Store(this.stateDir);
+      this.indexes.clear();
+      this.pruneIdempotencyRecords();
+    }
+    return this.opened;
   }
 
   /** Forgets idempotency records older than a week (backend clock); runs at start and every 10,000 records. */
@@ -247,7 +260,8 @@ export class SimulatedBackend {
 
   /** Compacts the state to its snapshot file and closes the journal. */
   close(): void {
-    this.store.close();
+    this.opened?.close();
+    this.opened = undefined;
   }
 
   // -------------------------------------------------------------------------------------

@@ -6,12 +6,43 @@
  * last line from a crash is ignored) and compacts. So an operator killed at any moment keeps
  * every change a driver call reported, and writes stay O(change), not O(state).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { DriverError, REASONS } from '../contract.ts';
 
 const SNAPSHOT = 'simulated-state.json';
 const JOURNAL = 'simulated-journal.jsonl';
+const LOCK = 'simulated.lock';
 const COMPACT_EVERY = 50_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One process owns a state directory: `simulated.lock` holds its pid. A lock of a dead process
+ * (killed operator) or of this process (a backend reopened in tests) is taken over; a live
+ * other owner is a Transient `BackendLocked` error (the caller retries, e.g. until it leads).
+ */
+function lock(dir: string): void {
+  const path = join(dir, LOCK);
+  try {
+    writeFileSync(path, String(process.pid), { flag: 'wx' });
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const owner = Number(readFileSync(path, 'utf8').trim());
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+    throw DriverError.transient(REASONS.BackendLocked, `simulated state in ${dir} is in use by process ${owner}`);
+  }
+  writeFileSync(path, String(process.pid));
+}
 
 interface JournalLine {
   c: string;
@@ -32,6 +63,7 @@ export class Store {
     this.dir = dir;
     if (dir === undefined) return;
     mkdirSync(dir, { recursive: true });
+    lock(dir);
     const snapshot = join(dir, SNAPSHOT);
     if (existsSync(snapshot)) {
       const parsed = JSON.parse(readFileSync(snapshot, 'utf8')) as { collections?: Record<string, Record<string, unknown>> };
@@ -128,8 +160,14 @@ export class Store {
     this.journalLines = 0;
   }
 
-  /** Compacts and closes the journal. */
+  /** Compacts, closes the journal and releases the directory. */
   close(): void {
     this.compact();
+    if (this.dir === undefined) return;
+    try {
+      if (readFileSync(join(this.dir, LOCK), 'utf8').trim() === String(process.pid)) unlinkSync(join(this.dir, LOCK));
+    } catch {
+      // already gone
+    }
   }
 }
