@@ -298,11 +298,10 @@ const service: Handler = {
 };
 
 const booking: Handler = {
-  ensure(ctx, _key, spec, existing) {
+  ensure(_ctx, _key, spec, existing) {
     if (existing && sameSpec(existing, spec)) return existing;
     const former = existing?.occupier ?? (existing?.details['formerOccupier'] as string | undefined);
     const formerOccupier = spec['occupier'] === undefined && former !== undefined ? { formerOccupier: former } : {};
-    void ctx;
     return stored(spec, formerOccupier);
   },
   view(ctx, _key, s) {
