@@ -24,7 +24,10 @@ function validCalendarDate(y: string, m: string, d: string): boolean {
   return mm >= 1 && mm <= 12 && dd >= 1 && dd <= daysInMonth(Number(y), mm);
 }
 
+const MAC48_RE = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}\1[0-9a-fA-F]{2}\1[0-9a-fA-F]{2}\1[0-9a-fA-F]{2}\1[0-9a-fA-F]{2}$/;
+
 function isMAC(s: string): boolean {
+  if (MAC48_RE.test(s)) return true;
   // net.ParseMAC: 6, 8 or 20 octets separated by ':' or '-', or dotted groups of 4 hex digits
   if (/^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2})*$/.test(s)) {
     const n = s.split(/[:-]/).length;

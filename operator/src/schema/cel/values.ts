@@ -301,7 +301,7 @@ export function parseTimestamp(s: string): CelTimestamp | undefined {
 
 export function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(m) ? 30 : 31;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 /** Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
