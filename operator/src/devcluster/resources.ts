@@ -110,8 +110,12 @@ export class Resources {
     const name = String(meta(o)['name'] ?? '');
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') { checkCrd(o, this.engine); return []; }
     if (r.builtin || !this.engine) return [];
-    const schema = r.schemas.get(r.version);
-    if (!schema || Object.keys(schema).length === 0) return [];
+    const full = r.schemas.get(r.version);
+    if (!full || Object.keys(full).length === 0) return [];
+    // A status write keeps everything else from the stored (already valid) object: only status
+    // is pruned, defaulted and validated (the real server's validation ratcheting has the same
+    // effect on unchanged fields).
+    const schema = ctx.sub === 'status' && r.statusSubresource ? statusOnly(full) : full;
     return checkCustomResource(this.engine, schema, o, old, fieldValidation(ctx.q), { kind: r.kind, group: r.group, version: ctx.version, name });
   }
 
@@ -359,6 +363,21 @@ export class Resources {
     if (!r) return;
     for (const o of this.store.list(r.key)) this.store.remove(r.key, idOf(r, String(meta(o)['namespace'] ?? ''), String(meta(o)['name'])));
   }
+}
+
+const statusSchemas = new WeakMap<Obj, Obj>();
+
+/** The CRD schema reduced to its status (other top-level fields kept as they are). */
+function statusOnly(full: Obj): Obj {
+  let s = statusSchemas.get(full);
+  if (!s) {
+    const props = isObj(full['properties']) ? full['properties'] : {};
+    const kept: Obj = {};
+    for (const k of Object.keys(props)) kept[k] = k === 'status' ? props[k] : { 'x-kubernetes-preserve-unknown-fields': true };
+    s = { type: 'object', properties: kept };
+    statusSchemas.set(full, s);
+  }
+  return s;
 }
 
 function withoutMetaStatus(o: Obj, statusSub: boolean): Obj {
