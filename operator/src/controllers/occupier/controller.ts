@@ -167,6 +167,9 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
           ...(current.specDrift ? { specDrift: current.specDrift } : {}),
         };
         if (!next.activeOrder && !current.activeOrder) delete fresh.status.activeOrder;
+        // Nothing changed (a re-reconcile, e.g. after a Site status update): no write.
+        if (fingerprint(fresh.status) === fingerprint(current)) return false;
+        return true;
       },
       { current: obj },
     );
