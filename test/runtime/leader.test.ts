@@ -93,8 +93,9 @@ describe('leader election between operator processes', () => {
     await eventually(() => leads(standby), LEASE_MS + 5_000, 'takeover after kill -9');
     const takeoverMs = ledAt(standby) - killedAt;
     console.log(`kill -9 → takeover in ${takeoverMs.toFixed(0)} ms (lease ${LEASE_MS} ms, retry ${RETRY_MS} ms)`);
-    // the standby counts the lease from when it last saw it renewed, and polls every retry period
-    expect(takeoverMs).toBeLessThan(LEASE_MS + 2 * RETRY_MS);
+    // The standby counts the lease from when it last saw it renewed (up to one poll, 1.2 × retry,
+    // after the renewal) and wakes right at expiry: lease + one poll, plus slack for a loaded machine.
+    expect(takeoverMs).toBeLessThan(LEASE_MS + 1.2 * RETRY_MS + 800);
     expect(await holder(lease)).toBe(standby.identity);
     await eventually(() => standby.lines.some((l) => l.msg === 'reconciled'), 5_000, 'new leader reconciles');
 
