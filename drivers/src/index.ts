@@ -35,7 +35,7 @@ export {
   type TypedObservation,
   type TypedOutcome,
 } from './contract.ts';
-export { ITEM_SCHEMAS, itemTypes, type ItemType, type SpecOf, type ParsedSpecOf, type DetailsOf } from './items.ts';
+export { ITEM_SCHEMAS, itemKeys, itemTypes, type ItemType, type SpecOf, type ParsedSpecOf, type DetailsOf } from './items.ts';
 export { callDriver, CapabilityClient, DriverMetrics, CALL_RESULTS, type CallOptions, type CallResult } from './call.ts';
 export { DriverRegistry, driverRefFor, DEFAULT_DRIVER_REF, type DriverRegistryOptions, type CredentialsResolver, type SecretRef } from './registry.ts';
 export { SimulatedBackend, SimulatedDriver, parseFaultSettings, type BackendClock, type ItemCounts, type SiteItemRef } from './simulated/index.ts';

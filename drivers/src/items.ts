@@ -262,3 +262,26 @@ export function itemTypes(): { capability: Capability; type: string; observeOnly
     Object.entries(ITEM_SCHEMAS[capability] as Record<string, ItemSchema>).map(([type, s]) => ({ capability, type, observeOnly: s.observeOnly === true })),
   );
 }
+
+/**
+ * The recommended key of each item type, so every controller (Occupier, orders, finalizers)
+ * addresses the same external item the same way. `occupier` is the stable occupier identity.
+ */
+export const itemKeys = {
+  /** `network/allocation`, `billing/contract`, `billing/callCharges`, `records/archive`. */
+  occupier: (occupier: string): string => occupier,
+  /** `wifi/account`, `directory/account`, `access/user`: emails compare case-insensitively. */
+  email: (email: string): string => email.toLowerCase(),
+  /** `wifi/device`. */
+  mac: (mac: string): string => mac.toLowerCase(),
+  /** `telephony/number`, `telephony/handset`. */
+  number: (number: string): string => number,
+  /** `ports/port`. */
+  port: (occupier: string, name: string): string => `${occupier}/${name}`,
+  /** `billing/service`. */
+  service: (occupier: string, name: string): string => `${occupier}/${name}`,
+  /** `billing/occupancy`. */
+  occupancy: (occupier: string, space: string, movedIn: string): string => `${occupier}/${space}/${movedIn}`,
+  /** The `pool` types of network, telephony and ports. */
+  pool: '-',
+} as const;

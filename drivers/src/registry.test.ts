@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseResource, Site } from '../../operator/src/api/index.ts';
 import type { SiteSpec } from '../../operator/src/api/index.ts';
-import { DriverRegistry, driverRefFor, idempotencyKey, SimulatedBackend, SimulatedDriver, startReferenceServer } from './index.ts';
+import { DriverRegistry, driverRefFor, idempotencyKey, itemKeys, SimulatedBackend, SimulatedDriver, startReferenceServer } from './index.ts';
 import type { ReferenceServer } from './index.ts';
 
 const example = parseResource(Site, load(readFileSync(new URL('../../examples/sites/london-shoreditch.yaml', import.meta.url), 'utf8')));
@@ -48,7 +48,7 @@ describe('DriverRegistry', () => {
     cleanups.push(() => registry.close());
     const billing = registry.client('london-shoreditch', base, 'billing');
     const step = idempotencyKey('uid-1', 'london-shoreditch', 'service', 'internet-100');
-    await billing.ensure('service', 'occ-1/internet-100', { occupier: 'occ-1', name: 'internet-100', quantity: 1 }, step);
+    await billing.ensure('service', itemKeys.service('occ-1', 'internet-100'), { occupier: 'occ-1', name: 'internet-100', quantity: 1 }, step);
     await billing.ensure('service', 'occ-1/internet-100', { occupier: 'occ-1', name: 'internet-100', quantity: 1 }, step);
     expect(await billing.ensure('service', 'occ-1/internet-100', { occupier: 'occ-1', name: 'internet-100', quantity: 4 }, step)).toMatchObject({ details: { quantity: 4 } });
     expect(registry.backend.counts({ site: 'london-shoreditch', capability: 'billing', type: 'service', key: 'occ-1/internet-100' })).toEqual({ creates: 1, updates: 1, removes: 0 });
