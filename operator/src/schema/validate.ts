@@ -1,10 +1,10 @@
-import { compile, CelCompileError, CelEvalError } from './cel/program.ts';
-import type { Program } from './cel/program.ts';
-import { CelOptional, CelTimestamp, parseDuration } from './cel/values.ts';
-import { re2 } from './cel/functions.ts';
+import { info } from './compiled.ts';
+import type { Compiled } from './compiled.ts';
 import { checkFormat } from './formats.ts';
+import { goValue, invalidCause, join, jsonType } from './messages.ts';
+import { evaluateRules } from './rules.ts';
 import { isObject } from './types.ts';
-import type { FieldCause, JSONSchemaProps, ValidationRule } from './types.ts';
+import type { FieldCause, JSONSchemaProps } from './types.ts';
 
 type Old = { v: unknown } | undefined;
 type Ctx = { causes: FieldCause[]; rules: boolean; ratchet: boolean };
@@ -32,139 +32,9 @@ export function validate(schema: JSONSchemaProps, obj: unknown, oldObj?: unknown
   return ctx.causes;
 }
 
-// ---- message helpers (field.Error bodies) ----
-
-/** Go's `%v` / `%q` rendering of a bad value, as field.Error prints it. */
-export function goValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return JSON.stringify(v);
-}
-
-function jsonType(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
-  if (typeof v === 'object') return 'object';
-  return typeof v; // string, boolean
-}
-
-function join(path: string, name: string): string {
-  return path === '' ? name : `${path}.${name}`;
-}
-
 function invalid(ctx: Ctx, field: string, value: unknown, detail: string): void {
-  ctx.causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${goValue(value)}${detail === '' ? '' : `: ${detail}`}` });
+  ctx.causes.push(invalidCause(field, value, detail));
 }
-
-// ---- per-schema precomputation ----
-
-type Compiled = {
-  required: string[];
-  enumSet: unknown[] | undefined;
-  pattern: RegExp | undefined;
-  rules: { rule: ValidationRule; program: Program | CelCompileError }[];
-  special: boolean; // has formats that change the CEL type of a value (date, date-time, duration, byte)
-  specialProps: [string, JSONSchemaProps][]; // the properties that are special
-};
-const compiled = new WeakMap<JSONSchemaProps, Compiled>();
-
-function info(s: JSONSchemaProps): Compiled {
-  let c = compiled.get(s);
-  if (c === undefined) {
-    let pattern: RegExp | undefined;
-    if (s.pattern !== undefined) {
-      try {
-        pattern = re2(s.pattern);
-      } catch {
-        pattern = undefined;
-      }
-    }
-    c = {
-      required: s.required ?? [],
-      enumSet: s.enum,
-      pattern,
-      rules: (s['x-kubernetes-validations'] ?? []).map((rule) => {
-        try {
-          return { rule, program: compile(rule.rule) };
-        } catch (err) {
-          if (err instanceof CelCompileError) return { rule, program: err };
-          throw err;
-        }
-      }),
-      special: hasSpecialFormat(s, new Set()),
-      specialProps: Object.entries(s.properties ?? {}).filter(([, ps]) => hasSpecialFormat(ps, new Set())),
-    };
-    compiled.set(s, c);
-  }
-  return c;
-}
-
-const CEL_FORMATS = new Set(['date', 'date-time', 'datetime', 'duration', 'byte']);
-function hasSpecialFormat(s: JSONSchemaProps, seen: Set<JSONSchemaProps>): boolean {
-  if (seen.has(s)) return false;
-  seen.add(s);
-  if (s.type === 'string' && s.format !== undefined && CEL_FORMATS.has(s.format)) return true;
-  if (s.properties !== undefined && Object.values(s.properties).some((p) => hasSpecialFormat(p, seen))) return true;
-  if (s.items !== undefined && hasSpecialFormat(s.items, seen)) return true;
-  if (typeof s.additionalProperties === 'object' && hasSpecialFormat(s.additionalProperties, seen)) return true;
-  return false;
-}
-
-/**
- * The value as CEL sees it: date/date-time strings become timestamps (parsed on first use),
- * duration strings durations, byte strings bytes. Only the fields a rule can select
- * (`names`; undefined = any) are converted, and objects are copied only when one of their
- * fields changes, so a rule pays for the fields it reads.
- */
-function toCel(s: JSONSchemaProps, v: unknown, names: ReadonlySet<string> | undefined): unknown {
-  if (v === null || v === undefined || !info(s).special) return v;
-  if (typeof v === 'string') {
-    switch (s.format) {
-      case 'date':
-        return CelTimestamp.lazy(`${v}T00:00:00Z`);
-      case 'date-time':
-      case 'datetime':
-        return CelTimestamp.lazy(v);
-      case 'duration':
-        return parseDuration(v) ?? v;
-      case 'byte':
-        return BASE64.test(v) ? Uint8Array.from(Buffer.from(v, 'base64')) : v;
-    }
-    return v;
-  }
-  if (Array.isArray(v)) {
-    const items = s.items;
-    if (items === undefined) return v;
-    let out: unknown[] | undefined;
-    for (let i = 0; i < v.length; i++) {
-      const x = toCel(items, v[i], names);
-      if (x !== v[i]) (out ??= v.slice())[i] = x;
-    }
-    return out ?? v;
-  }
-  if (isObject(v)) {
-    let out: Record<string, unknown> | undefined;
-    const addl = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
-    if (addl !== undefined && info(addl).special) {
-      for (const k in v) {
-        if (s.properties?.[k] !== undefined) continue;
-        const x = toCel(addl, v[k], names);
-        if (x !== v[k]) (out ??= { ...v })[k] = x;
-      }
-    }
-    for (const [k, ps] of info(s).specialProps) {
-      if (!(k in v) || (names !== undefined && !names.has(k))) continue;
-      const x = toCel(ps, v[k], names);
-      if (x !== v[k]) (out ??= { ...v })[k] = x;
-    }
-    return out ?? v;
-  }
-  return v;
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 // ---- the walk ----
 
@@ -227,7 +97,7 @@ function node(s: JSONSchemaProps, v: unknown, path: string, old: Old, ctx: Ctx, 
   else if (Array.isArray(v)) arrayChecks(s, v, path, old, ctx);
   else if (isObject(v)) objectChecks(s, v, path, old, ctx, isRoot);
   junctors(s, v, path, ctx);
-  if (ctx.rules && c.rules.length > 0) rules(s, c, v, path, old, ctx);
+  if (ctx.rules && c.rules.length > 0) evaluateRules(s, c, v, path, old, ctx.causes);
 }
 
 function stringChecks(s: JSONSchemaProps, c: Compiled, v: string, path: string, ctx: Ctx): void {
@@ -414,79 +284,6 @@ function junctors(s: JSONSchemaProps, v: unknown, path: string, ctx: Ctx): void 
     if (n !== 1) invalid(ctx, path, '', `${path} in body must validate one and only one schema (oneOf)${n === 0 ? '. Found none valid' : ''}`);
   }
   if (s.not !== undefined && passes(s.not)) invalid(ctx, path, '', `${path} in body must not validate the schema (not)`);
-}
-
-function rules(s: JSONSchemaProps, c: Compiled, v: unknown, path: string, old: Old, ctx: Ctx): void {
-  for (const { rule, program } of c.rules) {
-    const typeName = s.type ?? '';
-    if (program instanceof CelCompileError) {
-      invalid(ctx, path, typeName, `rule compile error: ${program.message}`);
-      continue;
-    }
-    if (program.usesOldSelf && old === undefined && rule.optionalOldSelf !== true) continue;
-    const self = toCel(s, v, program.fieldNames);
-    const oldSelf = old === undefined || !program.usesOldSelf ? undefined : toCel(s, old.v, program.fieldNames);
-    const vars: Record<string, unknown> = { self };
-    if (program.usesOldSelf) vars['oldSelf'] = rule.optionalOldSelf === true ? new CelOptional(old !== undefined, oldSelf) : oldSelf;
-    let result: unknown;
-    try {
-      result = program.eval(vars);
-    } catch (err) {
-      if (!(err instanceof CelEvalError)) throw err;
-      // the real server: "<error> evaluating rule: <message, or the rule when it has none>"
-      invalid(ctx, path, typeName, `${err.message} evaluating rule: ${rule.message !== undefined && rule.message !== '' ? rule.message : rule.rule}`);
-      continue;
-    }
-    if (result === true) continue;
-    if (typeof result !== 'boolean') {
-      invalid(ctx, path, typeName, `rule did not evaluate to a bool evaluating rule: ${rule.rule}`);
-      continue;
-    }
-    const detail = ruleMessage(rule, s, v, old);
-    const field = rule.fieldPath === undefined ? path : joinFieldPath(path, rule.fieldPath);
-    switch (rule.reason) {
-      case 'FieldValueForbidden':
-        ctx.causes.push({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` });
-        break;
-      case 'FieldValueRequired':
-        ctx.causes.push({ reason: 'FieldValueRequired', field, message: `Required value: ${detail}` });
-        break;
-      case 'FieldValueDuplicate':
-        ctx.causes.push({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${goValue(typeName)}` });
-        break;
-      default:
-        invalid(ctx, field, typeName, detail);
-    }
-  }
-}
-
-function ruleMessage(rule: ValidationRule, s: JSONSchemaProps, v: unknown, old: Old): string {
-  if (rule.messageExpression !== undefined) {
-    try {
-      const p = compile(rule.messageExpression);
-      const vars: Record<string, unknown> = { self: toCel(s, v, p.fieldNames) };
-      if (p.usesOldSelf && old !== undefined) vars['oldSelf'] = toCel(s, old.v, p.fieldNames);
-      const m = p.eval(vars);
-      if (typeof m === 'string' && m.trim() !== '' && !/[\r\n]/.test(m)) return m;
-    } catch (err) {
-      if (!(err instanceof CelEvalError) && !(err instanceof CelCompileError)) throw err;
-    }
-  }
-  if (rule.message !== undefined && rule.message !== '') return rule.message;
-  return `failed rule: ${rule.rule}`;
-}
-
-/** Appends a rule's `fieldPath` (`.spec.a`, `.m['key']`, `.l[0]`) to the error path. */
-export function joinFieldPath(base: string, fieldPath: string): string {
-  let out = base;
-  const re = /\.([A-Za-z_$][A-Za-z0-9_$-]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]/gy;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(fieldPath)) !== null) {
-    if (m[1] !== undefined) out = join(out, m[1]);
-    else if (m[2] !== undefined) out = join(out, m[2]);
-    else out = `${out}[${m[3]}]`;
-  }
-  return out;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
