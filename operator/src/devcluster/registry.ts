@@ -1,7 +1,11 @@
 // The served resources: built-ins plus whatever the stored CustomResourceDefinitions declare.
 import type { Obj } from './errors.ts';
 
-export interface PrinterColumn { name: string; type: string; jsonPath: string; description?: string; format?: string; priority?: number }
+export interface PrinterColumn {
+  name: string; type: string; jsonPath: string; description?: string; format?: string; priority?: number;
+  /** Built-in columns computed in code (the JSONPath is then documentation only). */
+  cellOf?: (obj: Obj, now: number) => unknown;
+}
 
 export interface ResourceInfo {
   group: string;

@@ -61,8 +61,19 @@ const BUILTIN_COLUMNS: Record<string, PrinterColumn[]> = {
   secrets: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Data', type: 'integer', jsonPath: '.data' }, AGE],
   configmaps: [{ name: 'Data', type: 'integer', jsonPath: '.data' }, AGE],
   leases: [{ name: 'Holder', type: 'string', jsonPath: '.spec.holderIdentity' }, AGE],
-  events: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Reason', type: 'string', jsonPath: '.reason' },
-    { name: 'Object', type: 'string', jsonPath: '.involvedObject.name' }, { name: 'Message', type: 'string', jsonPath: '.message' }],
+  events: [
+    { name: 'Last Seen', type: 'string', jsonPath: '.lastTimestamp', cellOf: (o, now) => {
+      const t = Date.parse(String(o['lastTimestamp'] ?? o['eventTime'] ?? (o['metadata'] as Obj | undefined)?.['creationTimestamp'] ?? ''));
+      return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
+    } },
+    { name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Reason', type: 'string', jsonPath: '.reason' },
+    { name: 'Object', type: 'string', jsonPath: '.involvedObject', cellOf: (o) => {
+      const io = (o['involvedObject'] as Obj | undefined) ?? {};
+      return `${String(io['kind'] ?? '').toLowerCase()}/${String(io['name'] ?? '')}`;
+    } },
+    { name: 'Message', type: 'string', jsonPath: '.message' },
+    { name: 'Name', type: 'string', jsonPath: '.metadata.name', priority: 1 },
+  ],
   customresourcedefinitions: [{ name: 'Created At', type: 'string', jsonPath: '.metadata.creationTimestamp' }],
 };
 
@@ -73,6 +84,7 @@ export function columnsFor(r: ResourceInfo, version: string): PrinterColumn[] {
 }
 
 function cell(obj: Obj, c: PrinterColumn, now: number): unknown {
+  if (c.cellOf) return c.cellOf(obj, now);
   const vals = jsonPath(obj, c.jsonPath);
   if (vals.length === 0) return c.type === 'integer' && c.jsonPath === '.data' ? 0 : null;
   const v = vals.length === 1 ? vals[0] : vals.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(',');
@@ -89,9 +101,12 @@ function cell(obj: Obj, c: PrinterColumn, now: number): unknown {
   }
 }
 
+/** Column sets that place Name themselves (events) get no leading Name column. */
+const ownsName = (cols: PrinterColumn[]): boolean => cols.some((c) => c.name === 'Name');
+
 export function tableColumns(cols: PrinterColumn[]): Obj[] {
   return [
-    { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+    ...(ownsName(cols) ? [] : [{ name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 }]),
     ...cols.map((c) => ({ name: c.name, type: c.type === 'date' ? 'date' : c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0 })),
   ];
 }
@@ -101,7 +116,8 @@ export function tableRow(obj: Obj, cols: PrinterColumn[], includeObject: string,
   const object = includeObject === 'None' ? undefined
     : includeObject === 'Object' ? obj
       : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: meta };
-  return { cells: [meta['name'], ...cols.map((c) => cell(obj, c, now))], ...(object ? { object } : {}) };
+  const cells = cols.map((c) => cell(obj, c, now));
+  return { cells: ownsName(cols) ? cells : [meta['name'], ...cells], ...(object ? { object } : {}) };
 }
 
 export function table(objs: Obj[], cols: PrinterColumn[], includeObject: string, listMeta: Obj, withColumns = true): Obj {
