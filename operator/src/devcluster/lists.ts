@@ -134,6 +134,7 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
   };
   opts.closers.add(close);
   req.on('close', close);
+  out.on('close', close);
   out.on('error', close);
   if (rvParam !== '' && rvParam !== '0' && !backlog) {
     const status = gone(`too old resource version: ${since} (${store.compactedRv + 1})`).toStatus();
