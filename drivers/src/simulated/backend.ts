@@ -72,10 +72,11 @@ export class SimulatedBackend {
     return this.opened;
   }
 
-  /** Forgets idempotency records older than a week (backend clock); runs at start and every 10,000 records. */
+  /** Forgets idempotency records and tasks older than a week (backend clock); runs at start and every 10,000 records. */
   private pruneIdempotencyRecords(): void {
     const cutoff = this.clock.now() - IDEM_TTL_MS;
     for (const [key, rec] of [...this.store.entries<IdemRecord>('idem')]) if (rec.at < cutoff) this.store.delete('idem', key);
+    for (const [key, readyAt] of [...this.store.entries<number>('task')]) if (readyAt < cutoff) this.store.delete('task', key);
   }
 
   private recordIdempotency(key: string, record: IdemRecord): void {
