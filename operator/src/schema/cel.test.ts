@@ -279,6 +279,21 @@ describe('CEL standard and Kubernetes library functions', () => {
     expect(ev(src)).toBe(want);
   });
 
+  test.each<[string, unknown]>([
+    ['"%s has %d users (%.2f%%)".format(["acme", 3, 12.5])', 'acme has 3 users (12.50%)'],
+    ['"%x/%X/%o/%b".format([255, 255, 8, 5])', 'ff/FF/10/101'],
+    ['"%s".format([[1, "a"]])', '[1, a]'],
+    ['base64.encode(b"hi")', 'aGk='],
+    ['string(base64.decode("aGk="))', 'hi'],
+  ])('%s', (src, want) => {
+    expect(ev(src)).toEqual(want);
+  });
+
+  test('format errors name the clause', () => {
+    expect(() => ev('"%d".format(["x"])')).toThrow(/decimal clause can only be used on integers/);
+    expect(() => ev('"%s %s".format(["x"])')).toThrow(/out of range/);
+  });
+
   test('lookaround is refused like RE2 does', () => {
     expect(() => ev('"ab".matches("a(?=b)")')).toThrow(/lookaround/);
   });

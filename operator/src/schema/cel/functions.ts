@@ -272,6 +272,16 @@ export const GLOBAL_FUNCTIONS: Record<string, Fn> = {
   isCIDR: (args) => parseCIDR(str('isCIDR', args, 0)) !== undefined,
   ip: (args) => asIP('ip', args, 0),
   cidr: (args) => asCIDR('cidr', args, 0),
+  'base64.encode': (args) => {
+    const v = args[0];
+    if (!(v instanceof Uint8Array)) throw noOverload('base64.encode', args);
+    return Buffer.from(v).toString('base64');
+  },
+  'base64.decode': (args) => {
+    const v = str('base64.decode', args, 0);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new CelEvalError('illegal base64 data');
+    return Uint8Array.from(Buffer.from(v, 'base64'));
+  },
   'sets.contains': (args) => {
     const [a, b] = [listOf('sets.contains', args), listOf('sets.contains', args.slice(1))];
     return b.every((x) => a.some((y) => celEquals(x, y)));
@@ -355,6 +365,7 @@ export const MEMBER_FUNCTIONS: Record<string, Fn> = {
     if (!Array.isArray(l) || !l.every((x) => typeof x === 'string')) throw noOverload('join', args);
     return l.join(sep);
   },
+  format: (args) => formatString(str('format', args, 0), args[1]),
   find: (args) => re2(str('find', args, 1)).exec(str('find', args, 0))?.[0] ?? '',
   findAll: (args) => {
     const re = re2(str('findAll', args, 1));
@@ -473,4 +484,49 @@ export function addValues(a: unknown, b: unknown): unknown {
 
 function tsPlus(t: CelTimestamp, ns: bigint): CelTimestamp {
   return checkedTimestamp(t.ns + ns);
+}
+
+/** The strings library's `"%s is %d".format([a, b])`: %s %d %f %e %x %X %o %b and %%. */
+function formatString(fmt: string, list: unknown): string {
+  if (!Array.isArray(list)) throw noOverload('format', [fmt, list]);
+  let i = 0;
+  return fmt.replace(/%(?:\.(\d+))?([sdfeExXob%])/g, (_m, prec: string | undefined, verb: string) => {
+    if (verb === '%') return '%';
+    if (i >= list.length) throw new CelEvalError(`index ${i} out of range`);
+    const v = fromJson(list[i++]);
+    const p = prec === undefined ? undefined : Number(prec);
+    switch (verb) {
+      case 's':
+        return celToString(v);
+      case 'd':
+        if (typeof v === 'bigint') return v.toString();
+        if (v instanceof CelUint) return v.v.toString();
+        throw new CelEvalError(`error during formatting: decimal clause can only be used on integers, was given ${typeName(v)}`);
+      case 'f':
+      case 'e':
+      case 'E': {
+        if (typeof v !== 'number' && typeof v !== 'bigint') throw new CelEvalError(`error during formatting: fixed-point clause can only be used on doubles, was given ${typeName(v)}`);
+        const n = Number(v);
+        const out = verb === 'f' ? n.toFixed(p ?? 6) : n.toExponential(p ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+        return verb === 'E' ? out.toUpperCase() : out;
+      }
+      case 'x':
+      case 'X': {
+        let out: string;
+        if (typeof v === 'bigint') out = v.toString(16);
+        else if (v instanceof CelUint) out = v.v.toString(16);
+        else if (typeof v === 'string') out = Buffer.from(v).toString('hex');
+        else if (v instanceof Uint8Array) out = Buffer.from(v).toString('hex');
+        else throw new CelEvalError(`error during formatting: only integers, byte buffers, and strings can be formatted as hex, was given ${typeName(v)}`);
+        return verb === 'X' ? out.toUpperCase() : out;
+      }
+      case 'o':
+      case 'b': {
+        const n = typeof v === 'bigint' ? v : v instanceof CelUint ? v.v : undefined;
+        if (n === undefined) throw new CelEvalError(`error during formatting: only integers can be formatted as ${verb === 'o' ? 'octal' : 'binary'}, was given ${typeName(v)}`);
+        return n.toString(verb === 'o' ? 8 : 2);
+      }
+    }
+    return '';
+  });
 }
