@@ -60,6 +60,8 @@ export const REASONS = {
   PoolExhausted: 'PoolExhausted',
   /** The number is not in the site's number blocks. */
   NotInPool: 'NotInPool',
+  /** The item to act on (e.g. a number to transfer from another site) does not exist there. */
+  NotFound: 'NotFound',
   /** The number is allocated to another occupier. */
   NumberInUse: 'NumberInUse',
   /** The number is cooling off after deallocation and cannot go to another occupier yet. */

@@ -49,7 +49,7 @@ export const ITEM_SCHEMAS = {
   },
   telephony: {
     number: {
-      doc: 'Key: the E.164 number. ensure allocates the number (from the Site\'s number blocks) to the occupier, assigns or unassigns it (`assignedTo`), freezes it or deactivates it (`state`); remove deallocates it into cooling-off, after which the backend releases it by itself. A number of another occupier is refused (`NumberInUse`) unless `transferFrom` names that occupier (a transfer, no cooling-off); a number cooling off is refused to other occupiers.',
+      doc: 'Key: the E.164 number. ensure allocates the number (from the Site\'s number blocks) to the occupier, assigns or unassigns it (`assignedTo`), freezes it or deactivates it (`state`); remove deallocates it into cooling-off, after which the backend releases it by itself. A number of another occupier is refused (`NumberInUse`) unless `transferFrom` names that occupier (a transfer, no cooling-off); a number cooling off is refused to other occupiers. With `transferFromSite` the number moves from that site (a site move), keeping no cooling-off and needing no place in this site\'s blocks.',
       spec: z
         .object({
           occupier,
@@ -57,6 +57,11 @@ export const ITEM_SCHEMAS = {
           assignedTo: email.optional().describe('Email of the user the number is assigned to; absent = unassigned.'),
           main: z.boolean().optional(),
           transferFrom: occupier.optional().describe('Occupier the number is transferred from.'),
+          transferFromSite: z
+            .string()
+            .min(1)
+            .optional()
+            .describe('Site the number is transferred from (a site move with telephony: Transfer): it leaves that site without cooling-off.'),
         })
         .strict(),
       details: z

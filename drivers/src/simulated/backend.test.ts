@@ -87,6 +87,22 @@ describe('simulated backend: pools', () => {
     expect(permanent(() => ensure({ capability: 'telephony', type: 'number', key: '+44207', spec: { occupier: 'b' } }))).toBe('InvalidSpec');
   });
 
+  it('moves a number to another site with the occupier (site move), without cooling-off', () => {
+    const { b, ensure } = backend();
+    const elsewhere: SiteContext = { name: 'man', telephony: { numberBlocks: [{ start: '+441610000000', count: 5 }], coolingOffDays: 90 } };
+    ensure({ capability: 'telephony', type: 'number', key: '+442070000004', spec: { occupier: 'a', assignedTo: 'ann@a.com' } });
+    expect(permanent(() => ensure({ capability: 'telephony', type: 'number', key: '+442070000004', spec: { occupier: 'a' } }, elsewhere))).toBe('NotInPool');
+    expect(permanent(() => ensure({ capability: 'telephony', type: 'number', key: '+442070000004', spec: { occupier: 'b', transferFromSite: 'lon' } }, elsewhere))).toBe('NotFound');
+    const moved = ensure({ capability: 'telephony', type: 'number', key: '+442070000004', spec: { occupier: 'a', assignedTo: 'ann@a.com', transferFromSite: 'lon' } }, elsewhere);
+    expect(moved).toMatchObject({ state: 'Done', details: { occupier: 'a', state: 'Assigned' } });
+    expect(b.observe(SITE, { capability: 'telephony', type: 'number', key: '+442070000004' }).details).toMatchObject({ state: 'NotInPool' });
+    expect(permanent(() => ensure({ capability: 'telephony', type: 'number', key: '+442070000004', spec: { occupier: 'c' } }))).toBe('NumberInUse');
+    expect(b.observe(elsewhere, { capability: 'telephony', type: 'number', key: '+442070000004' }, { occupier: 'a', assignedTo: 'ann@a.com' }).upToDate).toBe(true);
+    expect(ensure({ capability: 'telephony', type: 'number', key: '+442070000004', spec: { occupier: 'a', transferFromSite: 'lon' } }, elsewhere)).toMatchObject({ details: { state: 'Allocated' } });
+    expect(b.counts({ site: 'lon', capability: 'telephony', type: 'number', key: '+442070000004' })).toEqual({ creates: 1, updates: 0, removes: 1 });
+    expect(b.counts({ site: 'man', capability: 'telephony', type: 'number', key: '+442070000004' })).toEqual({ creates: 1, updates: 1, removes: 0 });
+  });
+
   it('logs handsets out remotely', () => {
     const { b, ensure, remove } = backend();
     ensure({ capability: 'telephony', type: 'number', key: '+442070000003', spec: { occupier: 'a' } });

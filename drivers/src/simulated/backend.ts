@@ -7,7 +7,7 @@
  * Time (cooling-off, bookings, async tasks) comes from the injectable clock.
  */
 import { DriverError, fingerprint, REASONS } from '../contract.ts';
-import type { Item, ItemRef, ListedItem, Observation, Outcome, SiteContext } from '../contract.ts';
+import type { Capability, Item, ItemRef, ListedItem, Observation, Outcome, SiteContext } from '../contract.ts';
 import { itemSchema } from '../items.ts';
 import { HANDLERS } from './handlers.ts';
 import type { Handler, HandlerContext, SiteIndex, Stored } from './handlers.ts';
@@ -340,6 +340,11 @@ export class SimulatedBackend {
       now,
       index: this.index(name),
       get: (capability, type, key) => store.get<Stored>(itemColl(name, capability, type), key),
+      getAt: (other, capability, type, key) => store.get<Stored>(itemColl(other, capability, type), key),
+      transferOut: (other, capability, type, key) => {
+        store.delete(itemColl(other, capability, type), key);
+        this.bump(other, { capability: capability as Capability, type, key }, 'removes');
+      },
       ownerElsewhere(capability, type, key) {
         const suffix = `|${capability}/${type}`;
         for (const coll of store.collectionNames()) {

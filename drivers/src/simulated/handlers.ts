@@ -36,6 +36,10 @@ export interface HandlerContext {
   index: SiteIndex;
   /** The stored item of another type at this site. */
   get(capability: string, type: string, key: string): Stored | undefined;
+  /** The stored item at another site. */
+  getAt(site: string, capability: string, type: string, key: string): Stored | undefined;
+  /** Moves an item out of another site (a transfer, counted as a remove there). */
+  transferOut(site: string, capability: string, type: string, key: string): void;
   /** Owner of the same key and type at any other site (global uniqueness: MACs, emails). */
   ownerElsewhere(capability: string, type: string, key: string): string | undefined;
   cooling: { get(number: string): { until: number; occupier: string } | undefined; delete(number: string): void; put(number: string, until: number, occupier: string): void; count(): number };
@@ -168,32 +172,42 @@ const network: Handler = {
 };
 
 const numberHandler: Handler = {
-  transientFields: ['transferFrom'],
+  transientFields: ['transferFrom', 'transferFromSite'],
   ensure(ctx, key, spec, existing) {
-    if (!checkInPool(ctx.site, key)) throw DriverError.permanent(REASONS.NotInPool, `${key} is not in the number blocks of site ${ctx.site.name}`);
     const occupier = occupierOf(spec) ?? '';
-    let created = existing === undefined;
-    if (existing && existing.occupier !== occupier) {
-      if (spec['transferFrom'] !== existing.occupier) throw DriverError.permanent(REASONS.NumberInUse, `${key} is allocated to another occupier (${existing.occupier ?? ''})`);
-      created = false; // a transfer: no cooling-off
-    } else if (!existing) {
+    const { transferFrom, transferFromSite, ...state } = spec;
+    if (!existing) {
+      if (typeof transferFromSite === 'string' && transferFromSite !== ctx.site.name) {
+        // A site move: the number leaves the other site (no cooling-off) and is ported in here.
+        const owner = typeof transferFrom === 'string' ? transferFrom : occupier;
+        const source = ctx.getAt(transferFromSite, 'telephony', 'number', key);
+        if (source?.occupier !== owner) throw DriverError.permanent(REASONS.NotFound, `${key} is not allocated to ${owner} at site ${transferFromSite}`);
+        ctx.transferOut(transferFromSite, 'telephony', 'number', key);
+        return stored(state, { number: key, allocatedAt: source.details['allocatedAt'] ?? iso(ctx.now) });
+      }
+      if (!checkInPool(ctx.site, key)) throw DriverError.permanent(REASONS.NotInPool, `${key} is not in the number blocks of site ${ctx.site.name}`);
+      const elsewhere = ctx.ownerElsewhere('telephony', 'number', key);
+      if (elsewhere !== undefined) throw DriverError.permanent(REASONS.NumberInUse, `${key} was moved to another site (occupier ${elsewhere})`);
       const cooling = ctx.cooling.get(key);
       if (cooling && cooling.until > ctx.now && cooling.occupier !== occupier) {
         throw DriverError.permanent(REASONS.NumberCoolingOff, `${key} is cooling off until ${iso(cooling.until)}`);
       }
       if (cooling) ctx.cooling.delete(key);
+      return stored(state, { number: key, allocatedAt: iso(ctx.now) });
     }
-    const { transferFrom: _ignored, ...state } = spec;
-    if (existing && !created && existing.occupier === occupier) {
-      const prev = existing.spec;
-      // Frozen: no new assignment and no main-number change; unassigning (users deleted) is allowed.
-      const reassigned = state['assignedTo'] !== undefined && prev['assignedTo'] !== state['assignedTo'];
-      if (prev['state'] === 'Frozen' && state['state'] === 'Frozen' && (reassigned || prev['main'] !== state['main'])) {
-        throw DriverError.permanent(REASONS.NumberFrozen, `${key} is frozen: it cannot be edited`);
-      }
-      if (sameSpec(existing, state)) return existing;
+    if (existing.occupier !== occupier) {
+      // A transfer between occupiers: no cooling-off, assignment as the new spec says.
+      if (transferFrom !== existing.occupier) throw DriverError.permanent(REASONS.NumberInUse, `${key} is allocated to another occupier (${existing.occupier ?? ''})`);
+      return stored(state, existing.details);
     }
-    return stored(state, { number: key, allocatedAt: existing?.details['allocatedAt'] ?? iso(ctx.now) });
+    const prev = existing.spec;
+    // Frozen: no new assignment and no main-number change; unassigning (users deleted) is allowed.
+    const reassigned = state['assignedTo'] !== undefined && prev['assignedTo'] !== state['assignedTo'];
+    if (prev['state'] === 'Frozen' && state['state'] === 'Frozen' && (reassigned || prev['main'] !== state['main'])) {
+      throw DriverError.permanent(REASONS.NumberFrozen, `${key} is frozen: it cannot be edited`);
+    }
+    if (sameSpec(existing, state)) return existing;
+    return stored(state, existing.details);
   },
   view(ctx, key, s) {
     const state = s.spec['state'] === 'Allocated' ? (s.spec['assignedTo'] === undefined ? 'Allocated' : 'Assigned') : s.spec['state'];
@@ -208,6 +222,7 @@ const numberHandler: Handler = {
   absent(ctx, key) {
     const cooling = ctx.cooling.get(key);
     if (cooling && cooling.until > ctx.now) return { number: key, state: 'CoolingOff', coolingOffUntil: iso(cooling.until) };
+    if (ctx.ownerElsewhere('telephony', 'number', key) !== undefined) return { number: key, state: 'NotInPool' };
     let inPool: boolean;
     try {
       inPool = checkInPool(ctx.site, key);
