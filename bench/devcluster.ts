@@ -1,5 +1,5 @@
 // Benchmark of the embedded dev cluster: `node bench/devcluster.ts [--objects 10000] [--writes 20000]
-// [--watchers 50] [--concurrency 64] [--fsync batch|none]`.
+// [--watchers 50] [--concurrency 64] [--fsync interval|batch|none]`.
 // The server runs in a child process (as `npm run devcluster` would); this process is the client
 // (HTTPS keep-alive). Measures creates/s, status writes/s with N objects stored, and watch
 // fan-out (events delivered/s to W concurrent watchers).
@@ -14,7 +14,7 @@ import { load } from 'js-yaml';
 const { values } = parseArgs({
   options: {
     objects: { type: 'string', default: '10000' }, writes: { type: 'string', default: '20000' },
-    watchers: { type: 'string', default: '50' }, concurrency: { type: 'string', default: '64' }, fsync: { type: 'string', default: 'batch' },
+    watchers: { type: 'string', default: '50' }, concurrency: { type: 'string', default: '64' }, fsync: { type: 'string', default: 'interval' },
   },
 });
 const OBJECTS = Number(values.objects);

@@ -11,6 +11,7 @@ import { jsonPatch, mergePatch } from './patch.ts';
 import { Store } from './store.ts';
 import { generateCa, issueServerCert } from './tls.ts';
 import { ApiError } from './errors.ts';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'devcluster-unit-'));
 
@@ -113,6 +114,32 @@ describe('npm run devcluster', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(readFileSync(join(dir, 'store.jsonl'), 'utf8')).toContain('"id":"default"');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps every acknowledged write when the process is killed (SIGKILL) under the default fsync policy', async () => {
+    const dir = tmp();
+    const main = resolve(import.meta.dirname, 'main.ts');
+    const start = async (fresh: boolean): Promise<{ kill(): Promise<void>; api: CoreV1Api }> => {
+      const child = spawn(process.execPath, [main, '--port', '0', '--data-dir', dir, ...(fresh ? ['--fresh'] : []), '--crds', join(dir, 'none')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      const deadline = Date.now() + 20_000;
+      while (!out.includes('devcluster ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const kc = new KubeConfig();
+      kc.loadFromFile(join(dir, 'kubeconfig'));
+      return {
+        api: kc.makeApiClient(CoreV1Api),
+        kill: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGKILL'); }),
+      };
+    };
+    const a = await start(true);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => a.api.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `cm${i}` }, data: { i: String(i) } } })));
+    await a.kill();
+    const b = await start(false);
+    const names = (await b.api.listNamespacedConfigMap({ namespace: 'default' })).items.map((c) => c.metadata?.name);
+    expect(names).toHaveLength(40);
+    await b.kill();
     rmSync(dir, { recursive: true, force: true });
   });
 

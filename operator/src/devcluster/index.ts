@@ -34,7 +34,7 @@ export interface DevClusterOptions {
   watchWindow?: number;
   /** CRD objects to install (create or update) at start. */
   crds?: unknown[];
-  /** fdatasync per group commit ('batch', default) or never ('none'). */
+  /** Durability policy, see log.ts: 'interval' (default: ack after write(2), fdatasync every 50 ms), 'batch' (ack after fdatasync), 'none'. */
   fsync?: FsyncPolicy;
   /** Interval of watch bookmarks when allowWatchBookmarks=true. Default 5,000 ms. */
   bookmarkIntervalMs?: number;
@@ -85,7 +85,7 @@ export async function startDevCluster(opts: DevClusterOptions = {}): Promise<Dev
     console.warn(`devcluster: schema engine unavailable (${(e as Error).message}); custom resources are not validated`);
   }
   const store = new Store(opts.watchWindow ?? 10_000);
-  store.open(dataDir, opts.fresh === true, opts.fsync ?? 'batch');
+  store.open(dataDir, opts.fresh === true, opts.fsync ?? 'interval');
   const registry = new Registry();
   const syncCrds = (): void => {
     registry.reset(store.list(CRD_KEY).map(infoFromCrd).filter((r): r is ResourceInfo => r !== undefined));
