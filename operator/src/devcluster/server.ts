@@ -63,7 +63,8 @@ function sendError(res: ServerResponse, e: unknown): void {
 
 /** Splits `/api/v1/...` or `/apis/g/v/...` into group, version and the remaining segments. */
 function parsePath(path: string): { group: string; version: string; rest: string[] } | undefined {
-  const segs = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const raw = path.split('/').filter((s) => s !== '');
+  const segs = path.includes('%') ? raw.map(decodeURIComponent) : raw;
   if (segs[0] === 'api' && segs[1]) return { group: '', version: segs[1], rest: segs.slice(2) };
   if (segs[0] === 'apis' && segs[1] && segs[2]) return { group: segs[1], version: segs[2], rest: segs.slice(3) };
   return undefined;
