@@ -48,7 +48,7 @@ export interface OperatorOptions {
   logger?: Logger;
   clock?: Clock;
   handleSignals?: boolean;
-  /** Client-side API rate limit (default 50 qps, burst 100). */
+  /** Client-side API rate limit (default 200 qps, burst 400). */
   qps?: number;
   burst?: number;
 }
@@ -92,7 +92,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const kc = opts.kubeConfig;
   const log = opts.logger ?? createLogger();
   const clock = opts.clock ?? realClock;
-  const bucket = apiRateLimiter({ ...(opts.qps !== undefined ? { qps: opts.qps } : {}), ...(opts.burst !== undefined ? { burst: opts.burst } : {}) });
+  const bucket = apiRateLimiter({ qps: opts.qps ?? 200, burst: opts.burst ?? 400 });
   const custom = makeRateLimitedApiClient(kc, CustomObjectsApi, { bucket });
   const core = makeRateLimitedApiClient(kc, CoreV1Api, { bucket });
   const manager = new Manager({
@@ -176,6 +176,8 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       ...common,
       name: DECOMMISSION,
       primary: decommissions,
+      // Runs wait on drivers, not on CPU: more of them at once.
+      workers: Math.max(common.workers, 16),
       // Runs are long (bounded steps, persisted as they go); a restart resumes them.
       reconcileTimeoutMs: 10 * 60_000,
       watches: [

@@ -113,6 +113,10 @@ export class SimulatedBackend {
   }
 
   ensure(site: SiteContext, item: Item, idempotencyKey: string, asyncMs = 0): Outcome {
+    return this.store.atomically(() => this.ensureNow(site, item, idempotencyKey, asyncMs));
+  }
+
+  private ensureNow(site: SiteContext, item: Item, idempotencyKey: string, asyncMs: number): Outcome {
     const { handler, observeOnly } = this.resolve(item.capability, item.type);
     if (observeOnly || !handler.ensure) throw DriverError.permanent(REASONS.NotSupported, `${item.capability}/${item.type} cannot be ensured`);
     const spec = this.parseSpec(item.capability, item.type, item.spec);
@@ -150,6 +154,10 @@ export class SimulatedBackend {
   }
 
   remove(site: SiteContext, ref: ItemRef, idempotencyKey: string, asyncMs = 0): Outcome {
+    return this.store.atomically(() => this.removeNow(site, ref, idempotencyKey, asyncMs));
+  }
+
+  private removeNow(site: SiteContext, ref: ItemRef, idempotencyKey: string, asyncMs: number): Outcome {
     const { handler, observeOnly } = this.resolve(ref.capability, ref.type);
     const ctx = this.context(site);
     if (handler.removeComputed) return { state: 'Done', details: handler.removeComputed(ctx, ref.key) };

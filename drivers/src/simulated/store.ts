@@ -50,11 +50,18 @@ interface JournalLine {
   v?: unknown;
 }
 
+/** One line holding every change of one backend call: replayed whole or (torn) not at all. */
+interface JournalTransaction {
+  t: JournalLine[];
+}
+
 export class Store {
   private readonly data = new Map<string, Map<string, unknown>>();
   private readonly dir: string | undefined;
   private journalFd: number | undefined;
   private journalLines = 0;
+  /** Changes of the call in progress (see `atomically`), written as one journal line. */
+  private pending: JournalLine[] | undefined;
   /** Compact when the journal is as long as the state (amortised O(1) per change), at least COMPACT_EVERY. */
   private compactAt = COMPACT_EVERY;
 
@@ -73,13 +80,14 @@ export class Store {
     if (existsSync(journal)) {
       for (const line of readFileSync(journal, 'utf8').split('\n')) {
         if (line.length === 0) continue;
-        let entry: JournalLine;
+        let entry: JournalLine | JournalTransaction;
         try {
-          entry = JSON.parse(line) as JournalLine;
+          entry = JSON.parse(line) as JournalLine | JournalTransaction;
         } catch {
           break; // a torn write at the end: everything before it is intact
         }
-        this.apply(entry);
+        if ('t' in entry) for (const e of entry.t) this.apply(e);
+        else this.apply(entry);
       }
     }
     this.compact();
@@ -101,9 +109,35 @@ export class Store {
 
   private append(entry: JournalLine): void {
     if (this.dir === undefined) return;
+    if (this.pending) {
+      this.pending.push(entry);
+      return;
+    }
+    this.writeLine(entry);
+  }
+
+  private writeLine(entry: JournalLine | JournalTransaction): void {
+    if (this.dir === undefined) return;
     if (this.journalFd === undefined) this.journalFd = openSync(join(this.dir, JOURNAL), 'a');
     writeSync(this.journalFd, `${JSON.stringify(entry)}\n`);
     if (++this.journalLines >= this.compactAt) this.compact();
+  }
+
+  /**
+   * Runs `fn` with its changes journaled as one line, so a process killed at any moment keeps
+   * all of them or none (e.g. an item's removal, its counter and the idempotency record).
+   */
+  atomically<T>(fn: () => T): T {
+    if (this.pending) return fn();
+    this.pending = [];
+    try {
+      return fn();
+    } finally {
+      const changes = this.pending;
+      this.pending = undefined;
+      if (changes.length === 1 && changes[0]) this.writeLine(changes[0]);
+      else if (changes.length > 1) this.writeLine({ t: changes });
+    }
   }
 
   get<T>(coll: string, key: string): T | undefined {

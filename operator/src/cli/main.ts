@@ -52,9 +52,15 @@ const operator = startOperator({
   logger: log,
   metricsPort: options.metricsPort,
   workers: options.workers,
+  qps: options.qps,
+  burst: options.burst,
   ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
   ...(options.leaderElect ? { leaderElection: { namespace: options.leaseNamespace } } : {}),
-  ...(dev ? { stateDir: join(resolve(options.dataDir), 'drivers') } : {}),
+  ...(options.driverStateDir !== undefined
+    ? { stateDir: resolve(options.driverStateDir) }
+    : dev
+      ? { stateDir: join(resolve(options.dataDir), 'drivers') }
+      : {}),
 });
 
 // Announce readiness once caches are synced and controllers run (or a standby waits).

@@ -32,7 +32,7 @@ describe('command line', () => {
   });
 
   it('documents every flag in --help', () => {
-    for (const flag of ['--dev', '--kubeconfig', '--data-dir', '--port', '--fresh', '--namespace', '--leader-elect', '--lease-namespace', '--metrics-port', '--log-level', '--workers']) {
+    for (const flag of ['--dev', '--kubeconfig', '--data-dir', '--driver-state-dir', '--port', '--fresh', '--namespace', '--leader-elect', '--lease-namespace', '--metrics-port', '--log-level', '--workers', '--kube-api-qps', '--kube-api-burst']) {
       expect(HELP).toContain(flag);
     }
   });

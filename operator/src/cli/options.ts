@@ -6,8 +6,10 @@ export interface Options {
   /** Run against the embedded development cluster. */
   dev: boolean;
   kubeconfig: string | undefined;
-  /** State directory of the embedded cluster and the simulated driver. */
+  /** State directory of the embedded cluster (and, with --dev, of the simulated driver). */
   dataDir: string;
+  /** State directory of the simulated driver's backend (default: <dataDir>/drivers with --dev, else memory). */
+  driverStateDir: string | undefined;
   /** Port of the embedded cluster. */
   port: number;
   fresh: boolean;
@@ -18,6 +20,9 @@ export interface Options {
   metricsPort: number;
   logLevel: string;
   workers: number;
+  /** Client-side rate limit of requests to the API server. */
+  qps: number;
+  burst: number;
 }
 
 export const HELP = `occupier-operator — runs the lifecycle of occupiers (tenants) as Kubernetes resources
@@ -34,6 +39,8 @@ Flags (environment variable in brackets):
   --data-dir DIR            state directory of the embedded cluster            [OCCUPIER_DATA_DIR] (.occupier)
   --port N                  port of the embedded cluster                       [OCCUPIER_DEV_PORT] (8443)
   --fresh                   start the embedded cluster empty
+  --driver-state-dir DIR    persist the simulated driver's backend here        [OCCUPIER_DRIVER_STATE_DIR]
+                            (default: <data-dir>/drivers with the embedded cluster, else memory)
   --namespace NS            watch one namespace only                           [OCCUPIER_NAMESPACE] (all)
   --leader-elect            run only while holding the Lease (default in a pod) [OCCUPIER_LEADER_ELECT]
   --no-leader-elect         run without leader election (default outside a pod)
@@ -41,6 +48,8 @@ Flags (environment variable in brackets):
   --metrics-port N          port of /metrics, /healthz, /readyz (0 = random)   [OCCUPIER_METRICS_PORT] (8080)
   --log-level LEVEL         trace, debug, info, warn, error                    [OCCUPIER_LOG_LEVEL] (info)
   --workers N               concurrent reconciles per controller               [OCCUPIER_WORKERS] (4)
+  --kube-api-qps N          client-side limit of API requests per second       [OCCUPIER_KUBE_API_QPS] (200)
+  --kube-api-burst N        burst above that limit                             [OCCUPIER_KUBE_API_BURST] (400)
   -h, --help                this text
 `;
 
@@ -71,6 +80,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         dev: { type: 'boolean' },
         kubeconfig: { type: 'string' },
         'data-dir': { type: 'string' },
+        'driver-state-dir': { type: 'string' },
         port: { type: 'string' },
         fresh: { type: 'boolean' },
         namespace: { type: 'string' },
@@ -79,6 +89,8 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         'metrics-port': { type: 'string' },
         'log-level': { type: 'string' },
         workers: { type: 'string' },
+        'kube-api-qps': { type: 'string' },
+        'kube-api-burst': { type: 'string' },
       },
     });
   } catch (err) {
@@ -94,6 +106,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     dev: v.dev ?? false,
     kubeconfig: v.kubeconfig ?? env.KUBECONFIG,
     dataDir: v['data-dir'] ?? env.OCCUPIER_DATA_DIR ?? '.occupier',
+    driverStateDir: v['driver-state-dir'] ?? env.OCCUPIER_DRIVER_STATE_DIR,
     port: int('port', v.port ?? env.OCCUPIER_DEV_PORT, 8443, 0),
     fresh: v.fresh ?? false,
     namespace: v.namespace ?? env.OCCUPIER_NAMESPACE,
@@ -102,5 +115,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     metricsPort: int('metrics-port', v['metrics-port'] ?? env.OCCUPIER_METRICS_PORT, 8080, 0),
     logLevel,
     workers: int('workers', v.workers ?? env.OCCUPIER_WORKERS, 4, 1),
+    qps: int('kube-api-qps', v['kube-api-qps'] ?? env.OCCUPIER_KUBE_API_QPS, 200, 1),
+    burst: int('kube-api-burst', v['kube-api-burst'] ?? env.OCCUPIER_KUBE_API_BURST, 400, 1),
   };
 }

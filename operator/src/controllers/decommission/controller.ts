@@ -75,14 +75,23 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
   const now = (): Date => new Date(deps.clock.now());
   const identityOf = (o: DecommissionResource): string => `${o.metadata.namespace}/${o.spec.occupierRef.name}`;
 
-  /** Writes the order's status through `mutate` (conflicts re-read and re-apply). */
-  async function writeOrder(order: DecommissionResource, mutate: (s: OrderStatus, gen: number | undefined) => void): Promise<DecommissionResource> {
-    return updateStatus(deps.client, order.metadata.namespace, order.metadata.name ?? '', (fresh) => {
-      const s: OrderStatus = structuredClone(fresh.status ?? {});
-      mutate(s, fresh.metadata.generation);
-      s.observedGeneration = fresh.metadata.generation ?? 0;
-      fresh.status = s;
-    });
+  /**
+   * Writes the order's status through `mutate`. `current` (the object last read or written)
+   * saves the GET; a conflict re-reads and re-applies `mutate`.
+   */
+  async function writeOrder(order: DecommissionResource, mutate: (s: OrderStatus, gen: number | undefined) => void, current?: DecommissionResource): Promise<DecommissionResource> {
+    return updateStatus(
+      deps.client,
+      order.metadata.namespace,
+      order.metadata.name ?? '',
+      (fresh) => {
+        const s: OrderStatus = structuredClone(fresh.status ?? {});
+        mutate(s, fresh.metadata.generation);
+        s.observedGeneration = fresh.metadata.generation ?? 0;
+        fresh.status = s;
+      },
+      current ? { current } : {},
+    );
   }
 
   function cond(s: OrderStatus, gen: number | undefined, type: string, status: 'True' | 'False', reason: string, message: string): void {
@@ -267,11 +276,24 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
     const items = status.plan?.items ?? [];
     const identity = identityOf(order);
     const uid = order.metadata.uid ?? identity;
-    let chain: Promise<unknown> = Promise.resolve();
-    const persist = (): Promise<unknown> => {
-      const snapshot = structuredClone(tasks);
-      chain = chain.then(() => writeOrder(order, (s) => void (s.tasks = snapshot)));
-      return chain;
+    // Task changes from parallel sites are coalesced: one write in flight, the latest state next.
+    let latest: DecommissionResource = order;
+    let inFlight: Promise<void> | undefined;
+    let dirty = false;
+    const flush = async (): Promise<void> => {
+      while (dirty) {
+        dirty = false;
+        const snapshot = structuredClone(tasks);
+        latest = await writeOrder(order, (s) => void (s.tasks = snapshot), latest);
+      }
+    };
+    const persist = (): Promise<void> => {
+      dirty = true;
+      inFlight ??= flush().finally(() => (inFlight = undefined));
+      return inFlight;
+    };
+    const chainDone = async (): Promise<void> => {
+      while (inFlight) await inFlight;
     };
     const waits: number[] = [];
     const opts = { drivers: deps.drivers, uid, signal: ctx.signal, concurrency: deps.itemConcurrency ?? 32, ...(deps.driverMetrics ? { metrics: deps.driverMetrics } : {}) };
@@ -284,11 +306,12 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
         waits.push(Date.parse(task.nextRetryAt) - at.getTime());
         return 'wait';
       }
-      // Each execution is an attempt, recorded before the calls (a crash mid-attempt still counts it).
+      // Each execution is an attempt, recorded before the calls when there is work to do, so a
+      // long or stuck step shows as Running (and a crash mid-attempt still counts it).
       task.state = 'Running';
       task.startedAt ??= rfc3339(at);
       task.attempts += 1;
-      await persist();
+      if ((task.items?.total ?? 1) > 0) await persist();
       const results = await ops();
       const done = results.filter((r) => r.state === 'Done').length;
       if (task.items) task.items.done = done;
@@ -351,7 +374,7 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
       }
       summary = summarizeTasks(tasks);
     }
-    await chain;
+    await chainDone();
     if (summary === 'Failed') return finishFailed(order, tasks);
     if (summary === 'Succeeded') return finishSucceeded(order);
     return { requeueAfter: waits.length > 0 ? Math.max(50, Math.min(...waits)) : 1000 };

@@ -1,0 +1,155 @@
+/**
+ * "Killing the operator at any moment loses nothing and provisions nothing twice": 50
+ * decommission runs while the operator process is killed with SIGKILL at random moments and
+ * restarted, until every run has Succeeded; then the simulated backend (persisted by the
+ * operator process) must show each external item created once and removed exactly once.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
+import { withDevCluster } from '../support/cluster.ts';
+import type { DevClusterEnv } from '../support/cluster.ts';
+import { decommission, manifest, NS, Objects, occupier, phaseOf, site, until } from '../support/estate.ts';
+import type { Obj } from '../support/estate.ts';
+
+const RUNS = Number(process.env.CRASH_RUNS ?? 50);
+const MAX_KILLS = Number(process.env.CRASH_KILLS ?? 25);
+const SITES = [
+  { name: 'crash-a', index: 5 },
+  { name: 'crash-b', index: 6 },
+];
+const MAIN = resolve(import.meta.dirname, '../../operator/src/cli/main.ts');
+
+let env: DevClusterEnv;
+let objects: Objects;
+let stateDir: string;
+let child: ChildProcess | undefined;
+
+function startOperator(): ChildProcess {
+  const proc = spawn(process.execPath, [MAIN, '--kubeconfig', env.cluster.kubeconfigPath, '--driver-state-dir', stateDir, '--metrics-port', '0', '--no-leader-elect', '--log-level', 'error'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return proc;
+}
+
+async function stopOperator(signal: NodeJS.Signals): Promise<void> {
+  const proc = child;
+  child = undefined;
+  if (!proc || proc.exitCode !== null) return;
+  await new Promise<void>((done) => {
+    proc.once('exit', () => done());
+    proc.kill(signal);
+  });
+}
+
+async function kubectl(args: string[], stdin?: string): Promise<string> {
+  const r = await env.kubectl(args, stdin);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function phases(): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  for (let n = 0; n < RUNS; n++) out.set(`crash-${n}`, phaseOf(await objects.get('decommissions', `crash-${n}`)));
+  return out;
+}
+
+beforeAll(async () => {
+  env = await withDevCluster();
+  objects = new Objects(env.kubeConfig);
+  stateDir = mkdtempSync(join(tmpdir(), 'crash-drivers-'));
+  await kubectl(['create', 'namespace', NS]);
+  await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index))));
+  const occupiers: Obj[] = Array.from({ length: RUNS }, (_, n) => occupier(`crash-${n}`, n, { sites: SITES, users: 2, numbers: 2, devices: 2, ports: 2 }));
+  await kubectl(['apply', '-f', '-'], manifest(...occupiers));
+  child = startOperator();
+  await until('every occupier Ready', async () => {
+    const list = JSON.parse(await kubectl(['-n', NS, 'get', 'occupiers', '-o', 'json'])) as { items: Obj[] };
+    return list.items.length === RUNS && list.items.every((o) => (o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  }, 120_000, 500);
+}, 180_000);
+
+afterAll(async () => {
+  await stopOperator('SIGKILL');
+  await env?.stop();
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('operator killed at random points during decommissions', () => {
+  it(`every one of ${RUNS} runs ends Succeeded and every external item is removed exactly once`, async () => {
+    // Slow drivers so kills land mid-step.
+    await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index, { latencyMs: '15' }))));
+    await kubectl(['apply', '-f', '-'], manifest(...Array.from({ length: RUNS }, (_, n) => decommission(`crash-${n}`, `crash-${n}`))));
+
+    let seed = 42;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let kills = 0;
+    let killsWhileRunning = 0;
+    for (;;) {
+      const current = await phases();
+      const values = [...current.values()];
+      if (values.every((p) => p === 'Succeeded')) break;
+      expect(values.filter((p) => p === 'Failed')).toEqual([]);
+      if (kills >= MAX_KILLS) {
+        try {
+          await until('remaining runs to finish', async () => [...(await phases()).values()].every((p) => p === 'Succeeded'), 240_000, 1000);
+        } catch (err) {
+          const left = [...(await phases()).entries()].filter(([, p]) => p !== 'Succeeded');
+          const first = left[0] ? await objects.get('decommissions', left[0][0]) : undefined;
+          throw new Error(`${String(err)}; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(first?.status)}`);
+        }
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 800 + Math.floor(random() * 2200)));
+      if (values.some((p) => p === 'Running')) killsWhileRunning++;
+      await stopOperator('SIGKILL');
+      kills++;
+      child = startOperator();
+    }
+    await stopOperator('SIGTERM');
+    expect(kills).toBeGreaterThanOrEqual(5);
+    expect(killsWhileRunning).toBeGreaterThanOrEqual(3);
+
+    for (let n = 0; n < RUNS; n++) expect(phaseOf(await objects.get('occupiers', `crash-${n}`)), `occupier crash-${n}`).toBe('Decommissioned');
+
+    const backend = new SimulatedBackend({ stateDir });
+    try {
+      const problems: string[] = [];
+      for (let n = 0; n < RUNS; n++) {
+        const spec = occupier(`crash-${n}`, n, { sites: SITES, users: 2, numbers: 2, devices: 2, ports: 2 }).spec as {
+          sites: { site: string; numbers: { number: string }[]; wifiDevices: { mac: string }[]; ports: { name: string }[] }[];
+          users: { email: string; sites: string[] }[];
+        };
+        const id = `${NS}/crash-${n}`;
+        for (const s of spec.sites) {
+          const refs: [string, string, string][] = [
+            ['network', 'allocation', id],
+            ...s.numbers.map((x): [string, string, string] => ['telephony', 'number', x.number]),
+            ...s.wifiDevices.map((x): [string, string, string] => ['wifi', 'device', x.mac.toLowerCase()]),
+            ...s.ports.map((x): [string, string, string] => ['ports', 'port', `${id}/${x.name}`]),
+            ...spec.users.filter((u) => u.sites.includes(s.site)).flatMap((u): [string, string, string][] => [
+              ['wifi', 'account', u.email],
+              ['directory', 'account', u.email],
+              ['access', 'user', u.email],
+            ]),
+          ];
+          for (const [capability, type, key] of refs) {
+            const c = backend.counts({ site: s.site, capability, type, key } as Parameters<SimulatedBackend['counts']>[0]);
+            if (c.creates !== 1 || c.removes !== 1) problems.push(`${s.site} ${capability}/${type}/${key}: created ${c.creates}, removed ${c.removes}`);
+          }
+          if (backend.list({ name: s.site }, 'network', 'allocation', id).length !== 0) problems.push(`${s.site}: network of ${id} still allocated`);
+        }
+      }
+      expect(problems).toEqual([]);
+    } finally {
+      backend.close();
+    }
+  }, 600_000);
+});
