@@ -115,10 +115,15 @@ export async function startDevCluster(opts: DevClusterOptions = {}): Promise<Dev
     registry, resources, store, token, cert: leaf.certPem, key: leaf.keyPem, bookmarkMs: opts.bookmarkIntervalMs ?? 5_000,
     address: () => `${urlHost}:${port}`,
   });
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(opts.port ?? 8443, host, () => { server.off('error', rej); res(); });
-  });
+  try {
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(opts.port ?? 8443, host, () => { server.off('error', rej); res(); });
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   port = (server.address() as AddressInfo).port;
   const url = `https://${urlHost}:${port}`;
   const kubeconfigPath = join(dataDir, 'kubeconfig');

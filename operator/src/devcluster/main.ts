@@ -55,11 +55,17 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 const envFsync = process.env['DEVCLUSTER_FSYNC'];
 const fsync = envFsync === 'none' || envFsync === 'batch' ? envFsync : 'interval';
-const cluster = await startDevCluster({
-  port, fresh: values.fresh === true, crds: loadCrds(values.crds ?? 'crds'), fsync,
-  ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
-  ...(values.host !== undefined ? { host: values.host } : {}),
-});
+let cluster: Awaited<ReturnType<typeof startDevCluster>>;
+try {
+  cluster = await startDevCluster({
+    port, fresh: values.fresh === true, crds: loadCrds(values.crds ?? 'crds'), fsync,
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+  });
+} catch (e) {
+  process.stderr.write(`devcluster: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}
 process.stdout.write(`kubeconfig: ${cluster.kubeconfigPath}\n`);
 process.stdout.write(`export KUBECONFIG=${cluster.kubeconfigPath}\n`);
 process.stdout.write(`devcluster ready at ${cluster.url} (data in ${cluster.dataDir})\n`);
