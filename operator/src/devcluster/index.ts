@@ -104,10 +104,15 @@ export async function startDevCluster(opts: DevClusterOptions = {}): Promise<Dev
     const crd = structuredClone(raw) as Obj;
     const name = String((crd['metadata'] as Obj | undefined)?.['name'] ?? '');
     const existing = store.get(crdInfo.key, name);
-    if (existing) {
-      (crd['metadata'] as Obj)['resourceVersion'] = (existing['metadata'] as Obj)['resourceVersion'];
-      await resources.update(ctxFor(crdInfo, name), crd);
-    } else await resources.create(ctxFor(crdInfo), crd);
+    try {
+      if (existing) {
+        (crd['metadata'] as Obj)['resourceVersion'] = (existing['metadata'] as Obj)['resourceVersion'];
+        await resources.update(ctxFor(crdInfo, name), crd);
+      } else await resources.create(ctxFor(crdInfo), crd);
+    } catch (e) {
+      await store.close();
+      throw new Error(`cannot install CRD ${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
   }
   let port = 0;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
