@@ -28,6 +28,7 @@ import {
   Manager,
   realClock,
   ResourceClient,
+  RuntimeMetrics,
   watchOf,
 } from './runtime/index.ts';
 import type { Clock, Logger, ResourceKind, StopReason } from './runtime/index.ts';
@@ -48,6 +49,8 @@ export interface OperatorOptions {
   logger?: Logger;
   clock?: Clock;
   handleSignals?: boolean;
+  /** Decommission runs: sites at once (default 5) and driver calls in flight per step (default 32). */
+  decommission?: { siteConcurrency?: number; itemConcurrency?: number };
   /** Client-side API rate limit (default 200 qps, burst 400). */
   qps?: number;
   burst?: number;
@@ -95,8 +98,11 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const bucket = apiRateLimiter({ qps: opts.qps ?? 200, burst: opts.burst ?? 400 });
   const custom = makeRateLimitedApiClient(kc, CustomObjectsApi, { bucket });
   const core = makeRateLimitedApiClient(kc, CoreV1Api, { bucket });
+  // Metrics of this operator instance (its own registry: two instances in one process, as in tests, never collide).
+  const metrics = new RuntimeMetrics();
   const manager = new Manager({
     kubeConfig: kc,
+    metrics,
     logger: log,
     rateLimiter: bucket,
     ...(opts.metricsPort !== undefined ? { port: opts.metricsPort } : {}),
@@ -197,6 +203,8 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         orderMetrics,
         events,
         clock,
+        ...(opts.decommission?.siteConcurrency !== undefined ? { siteConcurrency: opts.decommission.siteConcurrency } : {}),
+        ...(opts.decommission?.itemConcurrency !== undefined ? { itemConcurrency: opts.decommission.itemConcurrency } : {}),
         ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}),
       }),
     }),
