@@ -178,6 +178,8 @@ describe('Decommission', () => {
       spec: { occupierRef: { name: 'busy-corp' }, from: 'dc-alpha', to: 'dc-beta', tariff: 'standard-2026', scheduledAt: '2031-01-01' },
     };
     await kubectl(['apply', '-f', '-'], manifest(move));
+    // Creation times have second precision; orders created in the same second are ordered by kind/name.
+    await new Promise((r) => setTimeout(r, 1100));
     await kubectl(['apply', '-f', '-'], manifest(decommission('busy-corp', 'busy-corp')));
     // Every unmet prerequisite is listed, not just the first (the order cache may see the
     // SiteMove a moment after the Decommission: its arrival re-checks).
