@@ -14,7 +14,7 @@ export const driverRef = z
       .record(z.string(), z.string())
       .optional()
       .describe(
-        'Driver settings. The simulated driver reads latencyMs, failRate (0..1), failOnStep, stuckStep, slowStep and slowMs.',
+        'Driver settings. The simulated driver reads latencyMs, failRate (0..1), seed, failOnStep, transientOnStep (<step>:<n>), stuckStep, slowStep, slowMs and asyncMs (see drivers/README.md).',
       ),
   })
   .strict()

@@ -56,6 +56,8 @@ const operator = startOperator({
   burst: options.burst,
   ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
   ...(options.leaderElect ? { leaderElection: { namespace: options.leaseNamespace } } : {}),
+  // Driver credential Secrets that name no namespace live in the operator's own namespace.
+  secretsNamespace: process.env.POD_NAMESPACE ?? options.leaseNamespace,
   ...(options.driverStateDir !== undefined
     ? { stateDir: resolve(options.driverStateDir) }
     : dev
