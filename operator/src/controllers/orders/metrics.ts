@@ -36,37 +36,32 @@ export class OrderMetrics {
         for (const src of sources()) for (const o of src.list()) this.inc({ kind: src.kind, phase: o.status?.phase ?? 'Pending' });
       },
     });
-    new Gauge({
-      name: 'occupier_operator_order_started_timestamp_seconds',
-      help: 'Start time of running orders (alert: running for too long).',
-      labelNames: ['kind', 'namespace', 'name'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const src of sources()) {
-          for (const o of src.list()) {
-            if (o.status?.phase !== 'Running' || !o.status.startedAt) continue;
-            this.set({ kind: src.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }, Date.parse(o.status.startedAt) / 1000);
+    /** A gauge of one timestamp per order, for the orders `pick` returns one for. */
+    const timestampGauge = (name: string, help: string, pick: (s: NonNullable<OrderLike['status']>) => string | undefined): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['kind', 'namespace', 'name'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const src of sources()) {
+            for (const o of src.list()) {
+              const at = o.status ? pick(o.status) : undefined;
+              if (at) this.set({ kind: src.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }, Date.parse(at) / 1000);
+            }
           }
-        }
-      },
-    });
-    new Gauge({
-      name: 'occupier_operator_order_scheduled_timestamp_seconds',
-      help: 'Scheduled time of orders that have not started (alert: the time passed and it did not start).',
-      labelNames: ['kind', 'namespace', 'name'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const src of sources()) {
-          for (const o of src.list()) {
-            const phase = o.status?.phase;
-            if (o.status?.startedAt || !o.status?.scheduledFor || phase === 'Succeeded' || phase === 'Failed') continue;
-            this.set({ kind: src.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }, Date.parse(o.status.scheduledFor) / 1000);
-          }
-        }
-      },
-    });
+        },
+      });
+    };
+    timestampGauge('occupier_operator_order_started_timestamp_seconds', 'Start time of running orders (alert: running for too long).', (s) =>
+      s.phase === 'Running' ? s.startedAt : undefined,
+    );
+    timestampGauge(
+      'occupier_operator_order_scheduled_timestamp_seconds',
+      'Scheduled time of orders that have not started (alert: the time passed and it did not start).',
+      (s) => (s.startedAt || s.phase === 'Succeeded' || s.phase === 'Failed' ? undefined : s.scheduledFor),
+    );
     this.duration = new Histogram({
       name: 'occupier_operator_order_duration_seconds',
       help: 'Time from the start of an order run to its end, by result.',
