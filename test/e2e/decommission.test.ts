@@ -128,6 +128,8 @@ describe('Decommission', () => {
       const scheduled = await waitPhase('late-corp', 'Scheduled');
       expect((scheduled.status as { scheduledFor: string }).scheduledFor).toBe('2027-03-10T23:00:00Z');
       expect(phaseOf(await objects.get('occupiers', 'late-corp'))).toBe('DecommissionScheduled');
+      const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
+      expect(metrics).toContain(`occupier_operator_order_scheduled_timestamp_seconds{kind="Decommission",namespace="${NS}",name="late-corp"} ${Date.parse('2027-03-10T23:00:00Z') / 1000}`);
       const printed = await kubectl(['-n', NS, 'get', 'decommissions', 'late-corp']);
       expect(printed).toMatch(/late-corp\s+Scheduled\s+2027-03-10T23:00:00Z/);
       const done = await waitPhase('late-corp', 'Succeeded', 20_000);
