@@ -103,7 +103,7 @@ describe('operator killed at random points during decommissions', () => {
         } catch (err) {
           const left = [...(await phases()).entries()].filter(([, p]) => p !== 'Succeeded');
           const first = left[0] ? await objects.get('decommissions', left[0][0]) : undefined;
-          throw new Error(`${String(err)}; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(first?.status)}`);
+          throw new Error(`${String(err)}; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(first?.status)}`, { cause: err });
         }
         break;
       }
