@@ -269,6 +269,26 @@ describe('Decommission', () => {
     await waitPhase('careful-corp', 'Succeeded', 30_000);
   });
 
+  it('keeps records safe: deleting the order or the occupier while it runs waits until the run ends', async () => {
+    await kubectl(['apply', '-f', '-'], manifest(site('dc-slow', 7)));
+    await readyOccupier('slow-corp', 9, { sites: [{ name: 'dc-slow', index: 7 }] });
+    await kubectl(['apply', '-f', '-'], manifest(site('dc-slow', 7, { latencyMs: '400' })));
+    await kubectl(['apply', '-f', '-'], manifest(decommission('slow-corp', 'slow-corp')));
+    await waitPhase('slow-corp', 'Running');
+    await kubectl(['-n', NS, 'delete', 'decommission', 'slow-corp', '--wait=false']);
+    await kubectl(['-n', NS, 'delete', 'occupiers', 'slow-corp', '--wait=false']);
+    await new Promise((r) => setTimeout(r, 1000));
+    const running = await order('slow-corp');
+    expect(phaseOf(running)).toBe('Running');
+    expect((running?.metadata as { deletionTimestamp?: string }).deletionTimestamp).toBeDefined();
+    expect(await objects.get('occupiers', 'slow-corp')).toBeDefined();
+    await until('order gone after the run', async () => (await order('slow-corp')) === undefined, 60_000);
+    await until('occupier gone after the run', async () => (await objects.get('occupiers', 'slow-corp')) === undefined, 30_000);
+    const record = op.drivers.backend.list({ name: 'dc-slow' }, 'records', 'archive').find((i) => i.key === `order/${NS}/slow-corp`);
+    expect(record).toBeDefined();
+    expect(backendItems('dc-slow', 'network', 'allocation', 'slow-corp')).toEqual([]);
+  });
+
   it('a finished order is archived before it is deleted', async () => {
     await kubectl(['-n', NS, 'delete', 'decommission', 'now-corp', '--wait=true', '--timeout=30s']);
     const record = op.drivers.backend.list({ name: 'dc-alpha' }, 'records', 'archive').find((i) => i.key === `order/${NS}/now-corp`);
