@@ -378,7 +378,9 @@ async function paginate<T extends KubernetesObject>(page: (cont: string | undefi
     const res = await page(cont);
     first ??= res;
     items.push(...(res.items ?? []));
-    cont = res.metadata?._continue || undefined;
+    // Typed lists (client-node's ObjectSerializer) name it `_continue`; raw custom-object lists keep the wire name `continue`.
+    const meta = res.metadata as { _continue?: string; continue?: string } | undefined;
+    cont = meta?._continue || meta?.continue || undefined;
   } while (cont);
   return { ...first, items };
 }
