@@ -115,6 +115,8 @@ describe('Decommission', () => {
     // The archive is readable through the records driver.
     const archived = backend.list({ name: 'dc-alpha' }, 'records', 'archive', `${NS}/now-corp`)[0]?.details as { counts: Record<string, number> };
     expect(archived.counts.contracts).toBe(2);
+    const sent = backend.list({ name: 'dc-alpha' }, 'notify', 'message').map((m) => m.details as { recipients: string[] });
+    expect(sent.some((m) => m.recipients.includes('ops@now-corp.example'))).toBe(true);
     const ev = await events('now-corp');
     expect(ev).toMatch(/Started/);
     expect(ev).toMatch(/Succeeded/);
@@ -155,6 +157,18 @@ describe('Decommission', () => {
     });
     expect((occ.status as { activeOrder?: unknown }).activeOrder).toBeUndefined();
     expect(backendItems('dc-alpha', 'network', 'allocation', 'later-corp')).toHaveLength(1);
+  });
+
+  it('a schedule missed by more than startingDeadlineSeconds fails with MissedSchedule instead of running late', async () => {
+    await readyOccupier('missed-corp', 10, { sites: [SITES[0] ?? { name: 'dc-alpha', index: 1 }] });
+    await kubectl(['apply', '-f', '-'], manifest(decommission('missed-corp', 'missed-corp', { scheduledAt: '2026-01-05', startingDeadlineSeconds: 3600 })));
+    const failed = await waitPhase('missed-corp', 'Failed');
+    expect(conditionOf(failed, 'Failed')?.reason).toBe('MissedSchedule');
+    expect((failed.status as { startedAt?: string }).startedAt).toBeUndefined();
+    expect(phaseOf(await objects.get('occupiers', 'missed-corp'))).toBe('Active');
+    expect(backendItems('dc-alpha', 'network', 'allocation', 'missed-corp')).toHaveLength(1);
+    const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
+    expect(metrics).toMatch(/occupier_operator_order_missed_schedule_total\{kind="Decommission"\} [1-9]/);
   });
 
   it('a wrong confirmation is refused by the API server, naming the field', async () => {
@@ -247,7 +261,7 @@ describe('Decommission', () => {
     expect(phaseOf(await objects.get('occupiers', 'broken-corp'))).toBe('DecommissionFailed');
     expect(await events('broken-corp')).toMatch(/Warning\s+StepFailed.*InjectedFailure.*Raise a case/);
     const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
-    expect(metrics).toMatch(/occupier_operator_orders\{kind="Decommission",phase="Failed"\} 1/);
+    expect(metrics).toMatch(/occupier_operator_orders\{kind="Decommission",phase="Failed"\} [1-9]/);
 
     await kubectl(['apply', '-f', '-'], manifest(site('dc-delta', 4)));
     await kubectl(['-n', NS, 'annotate', 'decommission', 'broken-corp', 'occupier.dev/retry=true']);
@@ -275,6 +289,15 @@ describe('Decommission', () => {
     await kubectl(['apply', '-f', '-'], manifest(site('dc-slow', 7, { latencyMs: '400' })));
     await kubectl(['apply', '-f', '-'], manifest(decommission('slow-corp', 'slow-corp')));
     await waitPhase('slow-corp', 'Running');
+    const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`occupier_operator_order_started_timestamp_seconds\\{kind="Decommission",namespace="${NS}",name="slow-corp"\\} \\d+`));
+    // The occupier's spec is frozen while the run goes on: a change is ignored, and says so.
+    await kubectl(['-n', NS, 'patch', 'occupiers', 'slow-corp', '--type', 'merge', '-p', '{"spec":{"displayName":"Renamed mid-run"}}']);
+    const frozen = await until('SpecFrozen', async () => {
+      const o = await objects.get('occupiers', 'slow-corp');
+      return conditionOf(o, 'SpecFrozen')?.status === 'True' ? o : undefined;
+    });
+    expect(conditionOf(frozen, 'SpecFrozen')?.message).toMatch(/Decommission slow-corp/);
     await kubectl(['-n', NS, 'delete', 'decommission', 'slow-corp', '--wait=false']);
     await kubectl(['-n', NS, 'delete', 'occupiers', 'slow-corp', '--wait=false']);
     await new Promise((r) => setTimeout(r, 1000));
