@@ -2,7 +2,7 @@
 // running operator on the embedded cluster with the simulated driver (latencyMs 0), until
 // every one is `Ready`.
 //
-//   node --expose-gc bench/onboarding.ts [--occupiers 10000] [--workers 4] [--modes baseline,runtime] [--timeout 900]
+//   node --expose-gc bench/onboarding.ts [--occupiers 10000] [--workers 4] [--modes baseline,runtime] [--timeout 900] [--latency-ms 0]
 //
 // Two runs, one after the other, printed side by side; each in its own Node process (so peak
 // RSS is that run's) against its own embedded cluster (a further child process, as
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'baseline,runtime' },
     timeout: { type: 'string', default: '900' },
     qps: { type: 'string', default: '5000' },
+    // Simulated driver latency per call (the issue's benchmark uses 0).
+    'latency-ms': { type: 'string', default: '0' },
     // Internal: run one mode against a seeded data dir and print its result as JSON.
     'run-one': { type: 'string' },
     'seed-dir': { type: 'string' },
@@ -50,6 +52,7 @@ const N = Number(values.occupiers);
 const WORKERS = Number(values.workers);
 const TIMEOUT_MS = Number(values.timeout) * 1000;
 const QPS = Number(values.qps);
+const LATENCY_MS = String(Number(values['latency-ms']));
 const MODES = values.modes.split(',').map((m) => m.trim()).filter((m) => m === 'baseline' || m === 'runtime');
 const REPO = resolve(import.meta.dirname, '..');
 const GROUP = 'occupier.dev';
@@ -120,7 +123,7 @@ function site(i: number): SiteResource {
         ],
         tariffs: [{ name: 'standard-2026' }],
       },
-      drivers: { default: { driver: 'simulated', settings: { latencyMs: '0' } } },
+      drivers: { default: { driver: 'simulated', settings: { latencyMs: LATENCY_MS } } },
     },
   } as unknown as SiteResource;
 }
@@ -437,7 +440,7 @@ if (values['run-one'] !== undefined) {
 
 /** Runs one mode in a fresh Node process (so its RSS is its own) and returns its result. */
 function runChild(mode: string, seedDir: string): Promise<Result> {
-  const args = ['--expose-gc', import.meta.filename, '--run-one', mode, '--seed-dir', seedDir, '--occupiers', String(N), '--workers', String(WORKERS), '--timeout', String(TIMEOUT_MS / 1000), '--qps', String(QPS)];
+  const args = ['--expose-gc', import.meta.filename, '--run-one', mode, '--seed-dir', seedDir, '--occupiers', String(N), '--workers', String(WORKERS), '--timeout', String(TIMEOUT_MS / 1000), '--qps', String(QPS), '--latency-ms', LATENCY_MS];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
@@ -476,7 +479,7 @@ const rows = results.map((r) => [
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
 const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-process.stdout.write(`\nonboarding benchmark: ${N} occupiers (3 users, 1 site each), simulated driver latencyMs 0, ${SITES} site(s); ${process.platform}/${process.arch}, ${cpus().length} cpus, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}${gc ? '' : ' (no --expose-gc)'}\n`);
+process.stdout.write(`\nonboarding benchmark: ${N} occupiers (3 users, 1 site each), simulated driver latencyMs ${LATENCY_MS}, ${SITES} site(s); ${process.platform}/${process.arch}, ${cpus().length} cpus, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}${gc ? '' : ' (no --expose-gc)'}\n`);
 process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n`);
 process.stdout.write(`(time: from the first create to the last Ready, occupiers created at ${results.map((r) => `${r.seedPerSecond.toFixed(0)}/s (${r.mode})`).join(', ')} over one keep-alive connection pool, 32 in flight)\n`);
 const notReady = results.filter((r) => r.ready < N);
