@@ -22,7 +22,7 @@ const REPO = resolve(import.meta.dirname, '../..');
 const MAIN = join(REPO, 'operator/src/cli/main.ts');
 const hasKubectl = existsSync('/usr/bin/kubectl');
 const NS = 'occupiers';
-const LATENCY_MS = '120';
+const LATENCY_MS = '200';
 const GENERATED = 16;
 
 const dir = mkdtempSync(join(tmpdir(), 'restart-e2e-'));
