@@ -158,3 +158,12 @@ describe('argocd-cm snippet', () => {
     expect(readme.slice(begin, end + README_END.length)).toBe(renderReadmeSnippet());
   });
 });
+
+describe('order health scripts', () => {
+  // Argo CD wants one script per kind; the three orders share one logic. Keep them one.
+  it('SiteMove, CustomerMove and Decommission run the same script (only the header comment differs)', () => {
+    const body = (kind: string): string => readFileSync(join(healthDir(kind), 'health.lua'), 'utf8').split('\n').slice(1).join('\n');
+    expect(body('CustomerMove')).toBe(body('SiteMove'));
+    expect(body('Decommission')).toBe(body('SiteMove'));
+  });
+});
