@@ -312,6 +312,26 @@ describe('Decommission', () => {
     expect(backendItems('dc-slow', 'network', 'allocation', 'slow-corp')).toEqual([]);
   });
 
+  it('deleting an Occupier archives its history: Orphan leaves external state, the default deprovisions it', async () => {
+    const archiveOf = (name: string) => op.drivers.backend.list({ name: 'dc-alpha' }, 'records', 'archive').find((i) => i.key === `${NS}/${name}`);
+    const orphan = occupier('orphan-corp', 11, { sites: [SITES[0] ?? { name: 'dc-alpha', index: 1 }], users: 2, numbers: 2, devices: 1, ports: 1 });
+    (orphan.spec as Record<string, unknown>).deletionPolicy = 'Orphan';
+    await kubectl(['apply', '-f', '-'], manifest(orphan));
+    await until('orphan-corp Ready', async () => conditionOf(await objects.get('occupiers', 'orphan-corp'), 'Ready')?.status === 'True');
+    await kubectl(['-n', NS, 'delete', 'occupiers', 'orphan-corp', '--wait=true', '--timeout=30s']);
+    expect(archiveOf('orphan-corp')).toBeDefined();
+    expect(backendItems('dc-alpha', 'network', 'allocation', 'orphan-corp')).toHaveLength(1);
+    expect(await events('orphan-corp')).toMatch(/Orphaned/);
+
+    await readyOccupier('gone-corp', 12, { sites: [SITES[0] ?? { name: 'dc-alpha', index: 1 }] });
+    await kubectl(['-n', NS, 'delete', 'occupiers', 'gone-corp', '--wait=true', '--timeout=30s']);
+    const archived = archiveOf('gone-corp')?.details as { counts: Record<string, number> } | undefined;
+    expect(archived?.counts.contracts).toBe(1);
+    expect(backendItems('dc-alpha', 'network', 'allocation', 'gone-corp')).toEqual([]);
+    const contract = op.drivers.backend.list({ name: 'dc-alpha' }, 'billing', 'contract', `${NS}/gone-corp`)[0]?.details as { status: string };
+    expect(contract.status).toBe('Completed');
+  });
+
   it('a finished order is archived before it is deleted', async () => {
     await kubectl(['-n', NS, 'delete', 'decommission', 'now-corp', '--wait=true', '--timeout=30s']);
     const record = op.drivers.backend.list({ name: 'dc-alpha' }, 'records', 'archive').find((i) => i.key === `order/${NS}/now-corp`);

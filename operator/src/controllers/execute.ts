@@ -100,3 +100,17 @@ export async function observeItem(
   const obs = await callDriver(call, (signal) => driver.observe({ site: ctx, signal, ref }));
   return { exists: obs.exists, details: obs.details };
 }
+
+/** Lists the items of one type at `site` (of one occupier), with the driver's time-out and metrics. Throws DriverError. */
+export async function listItems(
+  site: SiteResource,
+  capability: Capability,
+  type: string,
+  occupier: string | undefined,
+  opts: Pick<ExecuteOptions, 'drivers' | 'metrics' | 'signal'>,
+): Promise<{ key: string; details: unknown }[]> {
+  const ctx = siteContext(site.metadata.name ?? '', site.spec);
+  const { driver, timeoutMs } = await opts.drivers.resolve(site, capability);
+  const call = { driver, capability, op: 'list' as const, timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) };
+  return callDriver(call, (signal) => driver.list({ site: ctx, signal, capability, type, ...(occupier !== undefined ? { occupier } : {}) }));
+}

@@ -13,7 +13,8 @@ import { resolveSchedule, scheduleDecision } from '../../planner/schedule.ts';
 import type { Observed, OrderSummary, PlanItem } from '../../planner/types.ts';
 import { finalizer, getCondition, rfc3339, setCondition, updateStatus } from '../../runtime/index.ts';
 import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
-import { executeItems, mapLimit, observeItem } from '../execute.ts';
+import { executeItems, listItems, mapLimit, observeItem } from '../execute.ts';
+import { archiveHistory } from '../records.ts';
 import type { DriverResolver, ItemResult } from '../execute.ts';
 import type { OrderMetrics } from '../orders/metrics.ts';
 import { executablePlan, opsFor } from './executable.ts';
@@ -160,12 +161,7 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
         const d = (o.details ?? {}) as { state?: string; message?: string };
         if (o.exists && d.state) services.push({ site: entry.site, name: svc.name, state: d.state as 'Active', message: d.message });
       });
-      const { driver, timeoutMs } = await deps.drivers.resolve(site, 'billing');
-      const listed = await Promise.race([
-        driver.list({ site: { name: entry.site }, signal: ctx.signal, capability: 'billing', type: 'booking', occupier: identity }),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('listing bookings timed out')), timeoutMs).unref()),
-      ]);
-      for (const b of listed) {
+      for (const b of await listItems(site, 'billing', 'booking', identity, opts)) {
         const d = b.details as { start?: string; end?: string; resource?: string; userEmail?: string };
         if (d.start && d.end && d.resource) bookings.push({ id: b.key, site: entry.site, start: d.start, end: d.end, resource: d.resource, userEmail: d.userEmail });
       }
@@ -383,33 +379,8 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
   /** Archives the history through the records driver of the occupier's first site. */
   async function archive(order: DecommissionResource, ctx: ReconcileContext): Promise<ItemResult[]> {
     const identity = identityOf(order);
-    const occupierSites = [...new Set((order.status?.tasks ?? []).map((t) => t.site))];
-    const history: Record<string, Record<string, unknown>[]> = { contracts: [], occupancies: [], services: [], callCharges: [], accessLogs: [], bookings: [] };
-    const lists: [string, 'billing' | 'access', string][] = [
-      ['contracts', 'billing', 'contract'],
-      ['occupancies', 'billing', 'occupancy'],
-      ['services', 'billing', 'service'],
-      ['callCharges', 'billing', 'callCharge'],
-      ['accessLogs', 'access', 'accessLog'],
-      ['bookings', 'billing', 'booking'],
-    ];
-    for (const name of occupierSites) {
-      const site = deps.sites.get(name);
-      if (!site) continue;
-      for (const [field, capability, type] of lists) {
-        const { driver } = await deps.drivers.resolve(site, capability);
-        const listed = await driver.list({ site: { name }, signal: ctx.signal, capability, type, occupier: identity });
-        for (const l of listed) history[field]?.push({ site: name, key: l.key, ...(l.details as Record<string, unknown>) });
-      }
-    }
-    const first = deps.sites.get(occupierSites[0] ?? '');
-    if (!first) return [{ id: `records/archive/${identity}`, op: 'ensure', state: 'Failed', code: 'Permanent', reason: 'SiteNotFound', message: 'no site to archive through' }];
-    return executeItems(first, [{ op: 'ensure', capability: 'records', type: 'archive', key: identity, spec: { occupier: identity, history }, step: 'archive' }], {
-      drivers: deps.drivers,
-      uid: order.metadata.uid ?? identity,
-      signal: ctx.signal,
-      ...(deps.driverMetrics ? { metrics: deps.driverMetrics } : {}),
-    });
+    const sites = [...new Set((order.status?.tasks ?? []).map((t) => t.site))].flatMap((name) => deps.sites.get(name) ?? []);
+    return [await archiveHistory(sites, identity, { drivers: deps.drivers, uid: order.metadata.uid ?? identity, signal: ctx.signal, ...(deps.driverMetrics ? { metrics: deps.driverMetrics } : {}) })];
   }
 
   async function notify(order: DecommissionResource, site: SiteResource, uid: string, ctx: ReconcileContext): Promise<ItemResult[]> {

@@ -13,6 +13,7 @@ import type { DesiredItem } from '../../planner/provision.ts';
 import { finalizer, getCondition, isTrue, setCondition, TerminalError, updateStatus } from '../../runtime/index.ts';
 import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import { executeItems } from '../execute.ts';
+import { archiveHistory } from '../records.ts';
 import type { DriverResolver, ItemOp, ItemResult } from '../execute.ts';
 import { buildStatus, CONDITION, REASON } from './status.ts';
 import type { SiteOutcome } from './status.ts';
@@ -211,44 +212,56 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     void deps.events.warning(obj, CONDITION.SpecFrozen, message);
   }
 
-  /** Deleting the Occupier: Decommission (default) removes everything; Orphan leaves it. */
+  /**
+   * Deleting the Occupier: Decommission (the default) removes what it provisioned, keeps the
+   * billing history (contracts complete, services inactive, call charges stopped); Orphan
+   * leaves external state as it is. Either way the history is archived through the records
+   * driver first (a decommissioned occupier's was archived by its order).
+   */
   async function teardown(obj: OccupierResource, ctx: ReconcileContext): Promise<ReconcileResult | void> {
     if (obj.status?.phase === 'DecommissionPending' || obj.status?.phase === 'Moving') {
       // Keeping records safe: an order is running on this occupier; deletion waits for it.
       throw new Error(`occupier ${obj.metadata.name} is in phase ${obj.status.phase}: deletion waits until the order ends`);
     }
+    if (obj.status?.phase === 'Decommissioned') return undefined;
+    const identity = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    const uid = obj.metadata.uid ?? identity;
     const policy = (obj.spec as { deletionPolicy?: string } | undefined)?.deletionPolicy ?? 'Decommission';
-    if (policy === 'Orphan' || obj.status?.phase === 'Decommissioned') {
-      void deps.events.normal(obj, 'Orphaned', 'deleted with deletionPolicy Orphan: external state left in place');
-      return undefined;
-    }
-    const uid = obj.metadata.uid ?? `${obj.metadata.namespace}/${obj.metadata.name}`;
     const failures: string[] = [];
-    for (const s of obj.status?.sites ?? []) {
-      const site = deps.sites.get(s.site);
-      const inventory = s.inventory ?? [];
-      if (inventory.length === 0) continue;
-      if (!site) {
-        failures.push(`${s.site}: site no longer exists, ${inventory.length} item(s) cannot be removed`);
-        continue;
+    if (policy === 'Decommission') {
+      for (const s of obj.status?.sites ?? []) {
+        const site = deps.sites.get(s.site);
+        const inventory = s.inventory ?? [];
+        if (inventory.length === 0) continue;
+        if (!site) {
+          failures.push(`${s.site}: site no longer exists, ${inventory.length} item(s) cannot be removed`);
+          continue;
+        }
+        const billing = inventory.filter((id) => parseItemId(id).capability === 'billing');
+        const ops: ItemOp[] = [...inventory.filter((id) => !billing.includes(id)).map(removeOp), ...closeBilling(billing, obj, s.site)];
+        const results = await runOps(site, ops, uid, ctx);
+        for (const r of results) if (r.state !== 'Done') failures.push(`${s.site}: ${r.id}: ${r.state === 'Failed' ? `${r.reason}: ${r.message}` : 'in progress'}`);
       }
-      // History (billing records) stays: contracts complete, services go inactive, charges stop.
-      const billing = inventory.filter((id) => parseItemId(id).capability === 'billing');
-      const ops: ItemOp[] = [...inventory.filter((id) => !billing.includes(id)).map(removeOp), ...closeBilling(billing, obj, s.contract?.startDate)];
-      const results = await runOps(site, ops, uid, ctx);
-      for (const r of results) if (r.state !== 'Done') failures.push(`${s.site}: ${r.id}: ${r.state === 'Failed' ? `${r.reason}: ${r.message}` : 'in progress'}`);
+    }
+    if (failures.length === 0) {
+      const sites = [...new Set([...(obj.status?.sites ?? []).map((s) => s.site), ...obj.spec.sites.map((s) => s.site)])].flatMap((n) => deps.sites.get(n) ?? []);
+      const archived = await archiveHistory(sites, identity, { drivers: deps.drivers, uid, signal: ctx.signal, ...(deps.driverMetrics ? { metrics: deps.driverMetrics } : {}) });
+      if (archived.state !== 'Done') failures.push(`archiving history: ${archived.state === 'Failed' ? `${archived.reason}: ${archived.message}` : 'in progress'}`);
     }
     if (failures.length > 0) {
       void deps.events.warning(obj, 'DeprovisionFailed', failures.slice(0, 5).join('; '));
-      throw new Error(`deprovisioning before deletion is incomplete: ${failures[0]}`);
+      throw new Error(`cleanup before deletion is incomplete: ${failures[0]}`);
     }
-    void deps.events.normal(obj, 'Deprovisioned', 'deprovisioned every site before deletion (deletionPolicy Decommission)');
+    if (policy === 'Orphan') void deps.events.normal(obj, 'Orphaned', 'deleted with deletionPolicy Orphan: history archived, external state left in place');
+    else void deps.events.normal(obj, 'Deprovisioned', 'deprovisioned every site and archived the history before deletion (deletionPolicy Decommission)');
     return undefined;
   }
 
-  function closeBilling(ids: string[], obj: OccupierResource, startDate: string | undefined): ItemOp[] {
+  /** Billing items stay as history: the contract completes (end date yesterday), services go inactive, call charges stop. */
+  function closeBilling(ids: string[], obj: OccupierResource, siteName: string): ItemOp[] {
     const occupier = `${obj.metadata.namespace}/${obj.metadata.name}`;
     const yesterday = new Date(deps.clock.now() - 86_400_000).toISOString().slice(0, 10);
+    const contract = obj.spec.sites.find((e) => e.site === siteName)?.contract;
     return ids.flatMap((id): ItemOp[] => {
       const { type, key } = parseItemId(id);
       if (type === 'callCharges') return [{ op: 'ensure', capability: 'billing', type, key, spec: { occupier, state: 'Stopped' } }];
@@ -256,9 +269,9 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
         const name = key.slice(key.lastIndexOf('/') + 1);
         return [{ op: 'ensure', capability: 'billing', type, key, spec: { occupier, name, quantity: 0, state: 'Inactive' } }];
       }
-      if (type === 'contract' && startDate) {
-        const site = obj.spec.sites.find((e) => e.contract.startDate === startDate)?.contract;
-        if (site) return [{ op: 'ensure', capability: 'billing', type, key, spec: { occupier, status: 'Completed', startDate, endDate: yesterday < startDate ? startDate : yesterday, tariff: site.tariff } }];
+      if (type === 'contract' && contract) {
+        const endDate = yesterday < contract.startDate ? contract.startDate : yesterday;
+        return [{ op: 'ensure', capability: 'billing', type, key, spec: { occupier, status: 'Completed', startDate: contract.startDate, endDate, tariff: contract.tariff } }];
       }
       return [];
     });
