@@ -141,8 +141,8 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
       opts.labelSelector,
       opts.fieldSelector,
     );
-    this.informer.on('add', (obj) => this.onAdd(obj));
-    this.informer.on('update', (obj) => this.onUpdate(obj));
+    this.informer.on('add', (obj) => this.onUpsert(obj));
+    this.informer.on('update', (obj) => this.onUpsert(obj));
     this.informer.on('delete', (obj) => this.onDelete(obj));
     this.informer.on('error', (err: unknown) => this.onError(err));
   }
@@ -295,16 +295,8 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
     }, period);
   }
 
-  private onAdd(obj: T): void {
-    const key = objectKey(obj);
-    const old = this.store.get(key);
-    this.store.set(key, obj);
-    this.reindex(key, obj);
-    if (old) this.emit((h) => h.onUpdate?.(old, obj));
-    else this.emit((h) => h.onAdd?.(obj));
-  }
-
-  private onUpdate(obj: T): void {
+  /** An add or update from the informer: either may arrive for an object the store already holds (relists). */
+  private onUpsert(obj: T): void {
     const key = objectKey(obj);
     const old = this.store.get(key);
     this.store.set(key, obj);
