@@ -3,8 +3,8 @@
  * concurrency, idempotency keys derived from the object's UID, and one result per item that
  * never throws: controllers turn results into status, conditions and events.
  */
-import { DriverError, fingerprint, idempotencyKey, siteContext } from '../../../drivers/src/contract.ts';
-import type { Capability, Driver, Item } from '../../../drivers/src/contract.ts';
+import { fingerprint, idempotencyKey, siteContext, toDriverError } from '../../../drivers/src/contract.ts';
+import type { Capability, Driver, DriverOp, Item, SiteContext } from '../../../drivers/src/contract.ts';
 import { callDriver } from '../../../drivers/src/call.ts';
 import type { DriverMetrics } from '../../../drivers/src/call.ts';
 import type { SiteResource } from '../api/index.ts';
@@ -56,17 +56,29 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
+/** Resolves the driver of `capability` at `site` and runs one call through `callDriver` (time-out, metrics). */
+async function withDriver<R>(
+  site: SiteResource,
+  capability: Capability,
+  op: DriverOp,
+  opts: Pick<ExecuteOptions, 'drivers' | 'metrics' | 'signal'>,
+  fn: (driver: Driver, ctx: SiteContext, signal: AbortSignal) => Promise<R>,
+): Promise<R> {
+  const ctx = siteContext(site.metadata.name ?? '', site.spec);
+  const { driver, timeoutMs } = await opts.drivers.resolve(site, capability);
+  const call = { driver, capability, op, timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) };
+  return callDriver(call, (signal) => fn(driver, ctx, signal));
+}
+
 /** Runs each operation at `site`; one result per operation, in order. */
 export async function executeItems(site: SiteResource, ops: readonly ItemOp[], opts: ExecuteOptions): Promise<ItemResult[]> {
-  const ctx = siteContext(site.metadata.name ?? '', site.spec);
+  const siteName = site.metadata.name ?? '';
   return mapLimit(ops, opts.concurrency ?? 16, async (op): Promise<ItemResult> => {
     const id = itemId(op);
     try {
-      const { driver, timeoutMs } = await opts.drivers.resolve(site, op.capability);
-      const key = idempotencyKey(opts.uid, ctx.name, op.op, id, op.step ?? '', op.op === 'ensure' ? fingerprint(op.spec) : '');
+      const key = idempotencyKey(opts.uid, siteName, op.op, id, op.step ?? '', op.op === 'ensure' ? fingerprint(op.spec) : '');
       const ref = { capability: op.capability, type: op.type, key: op.key };
-      const call = { driver, capability: op.capability, op: op.op, timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) };
-      const outcome = await callDriver(call, (signal) =>
+      const outcome = await withDriver(site, op.capability, op.op, opts, (driver, ctx, signal) =>
         op.op === 'ensure'
           ? driver.ensure({ site: ctx, signal, item: { ...ref, spec: op.spec } as Item, idempotencyKey: key })
           : driver.remove({ site: ctx, signal, ref, idempotencyKey: key }),
@@ -74,7 +86,7 @@ export async function executeItems(site: SiteResource, ops: readonly ItemOp[], o
       if (outcome.state === 'InProgress') return { id, op: op.op, state: 'InProgress', retryAfterMs: outcome.retryAfterMs, taskRef: outcome.taskRef };
       return { id, op: op.op, state: 'Done', details: outcome.details };
     } catch (err) {
-      const e = err instanceof DriverError ? err : DriverError.transient('Internal', err instanceof Error ? err.message : String(err));
+      const e = toDriverError(err);
       return {
         id,
         op: op.op,
@@ -94,10 +106,7 @@ export async function observeItem(
   ref: { capability: Capability; type: string; key: string },
   opts: Pick<ExecuteOptions, 'drivers' | 'metrics' | 'signal'>,
 ): Promise<{ exists: boolean; details: unknown }> {
-  const ctx = siteContext(site.metadata.name ?? '', site.spec);
-  const { driver, timeoutMs } = await opts.drivers.resolve(site, ref.capability);
-  const call = { driver, capability: ref.capability, op: 'observe' as const, timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) };
-  const obs = await callDriver(call, (signal) => driver.observe({ site: ctx, signal, ref }));
+  const obs = await withDriver(site, ref.capability, 'observe', opts, (driver, ctx, signal) => driver.observe({ site: ctx, signal, ref }));
   return { exists: obs.exists, details: obs.details };
 }
 
@@ -109,8 +118,5 @@ export async function listItems(
   occupier: string | undefined,
   opts: Pick<ExecuteOptions, 'drivers' | 'metrics' | 'signal'>,
 ): Promise<{ key: string; details: unknown }[]> {
-  const ctx = siteContext(site.metadata.name ?? '', site.spec);
-  const { driver, timeoutMs } = await opts.drivers.resolve(site, capability);
-  const call = { driver, capability, op: 'list' as const, timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) };
-  return callDriver(call, (signal) => driver.list({ site: ctx, signal, capability, type, ...(occupier !== undefined ? { occupier } : {}) }));
+  return withDriver(site, capability, 'list', opts, (driver, ctx, signal) => driver.list({ site: ctx, signal, capability, type, ...(occupier !== undefined ? { occupier } : {}) }));
 }
