@@ -11,7 +11,7 @@ import type { OccupierPhase, OccupierResource, OccupierStatus, SiteResource, Sit
 import { itemId, parseItemId, planProvisioning } from '../../planner/provision.ts';
 import type { DesiredItem } from '../../planner/provision.ts';
 import { finalizer, getCondition, isTrue, setCondition, TerminalError, updateStatus } from '../../runtime/index.ts';
-import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
+import type { Clock, ConditionInput, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import { executeItems } from '../execute.ts';
 import { archiveHistory } from '../records.ts';
 import type { DriverResolver, ItemOp, ItemResult } from '../execute.ts';
@@ -176,26 +176,30 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     );
   }
 
+  /** Sets one condition on the occupier's status (stamping observedGeneration when asked). */
+  async function writeCondition(obj: OccupierResource, cond: ConditionInput, stampGeneration = false): Promise<void> {
+    await updateStatus(
+      deps.client,
+      obj.metadata.namespace,
+      obj.metadata.name ?? '',
+      (fresh) => {
+        const conditions = setCondition(fresh.status?.conditions ?? [], cond, fresh.metadata.generation, now());
+        fresh.status = { ...(fresh.status ?? {}), conditions, ...(stampGeneration ? { observedGeneration: fresh.metadata.generation ?? 0 } : {}) };
+      },
+      { current: obj },
+    );
+  }
+
   async function writeInvalid(obj: OccupierResource, message: string): Promise<void> {
-    await updateStatus(deps.client, obj.metadata.namespace, obj.metadata.name ?? '', (fresh) => {
-      const conditions = setCondition(fresh.status?.conditions ?? [], { type: CONDITION.Ready, status: 'False', reason: 'InvalidSpec', message }, fresh.metadata.generation, now());
-      fresh.status = { ...(fresh.status ?? {}), conditions };
-    });
+    await writeCondition(obj, { type: CONDITION.Ready, status: 'False', reason: 'InvalidSpec', message });
     void deps.events.warning(obj, 'InvalidSpec', message);
   }
 
   async function markImmutable(obj: OccupierResource): Promise<void> {
     const existing = getCondition(obj.status?.conditions ?? [], CONDITION.Immutable);
     if (existing?.status === 'True' && existing.observedGeneration === obj.metadata.generation) return;
-    await updateStatus(deps.client, obj.metadata.namespace, obj.metadata.name ?? '', (fresh) => {
-      const conditions = setCondition(
-        fresh.status?.conditions ?? [],
-        { type: CONDITION.Immutable, status: 'True', reason: REASON.Decommissioned, message: 'the occupier is decommissioned: spec changes are ignored and nothing new can be provisioned' },
-        fresh.metadata.generation,
-        now(),
-      );
-      fresh.status = { ...(fresh.status ?? {}), conditions, observedGeneration: fresh.metadata.generation ?? 0 };
-    }, { current: obj });
+    const message = 'the occupier is decommissioned: spec changes are ignored and nothing new can be provisioned';
+    await writeCondition(obj, { type: CONDITION.Immutable, status: 'True', reason: REASON.Decommissioned, message }, true);
   }
 
   /** While an order runs, spec changes are ignored: say so when the spec changed. */
@@ -205,10 +209,7 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     if (!changed || (existing?.status === 'True' && existing.observedGeneration === obj.metadata.generation)) return;
     const order = obj.status?.activeOrder;
     const message = `spec changes are ignored while ${order ? `${order.kind} ${order.name}` : 'an order'} runs (phase ${obj.status?.phase}); they apply when it ends, if the occupier still exists`;
-    await updateStatus(deps.client, obj.metadata.namespace, obj.metadata.name ?? '', (fresh) => {
-      const conditions = setCondition(fresh.status?.conditions ?? [], { type: CONDITION.SpecFrozen, status: 'True', reason: REASON.OrderRunning, message }, fresh.metadata.generation, now());
-      fresh.status = { ...(fresh.status ?? {}), conditions };
-    }, { current: obj });
+    await writeCondition(obj, { type: CONDITION.SpecFrozen, status: 'True', reason: REASON.OrderRunning, message });
     void deps.events.warning(obj, CONDITION.SpecFrozen, message);
   }
 

@@ -35,6 +35,9 @@ export interface StatusResult {
   retryAfterMs: number | undefined;
 }
 
+/** The item types that exist per user (keyed by email). */
+const USER_ITEMS = new Set(['directory/account', 'wifi/account', 'access/user']);
+
 export const CONDITION = { Ready: 'Ready', Provisioning: 'Provisioning', Degraded: 'Degraded', Immutable: 'Immutable', SpecFrozen: 'SpecFrozen' } as const;
 
 /** Reasons of the Occupier conditions (PascalCase). */
@@ -194,17 +197,21 @@ export function buildStatus(input: BuildInput): StatusResult {
 
   const pending: Trouble[] = [];
   const failed: Trouble[] = [];
+  const failedUsers = new Set<string>();
   let retryAfterMs: number | undefined;
   for (const o of outcomes) {
     for (const r of o.results) {
       if (r.state === 'Done') continue;
-      const { type, key } = parseItemId(r.id);
+      const { capability, type, key } = parseItemId(r.id);
       const item = `${o.site}: ${type} ${key}`;
       if (r.state === 'InProgress') {
         pending.push({ item, reason: 'InProgress', message: `${r.op} in progress (task ${r.taskRef})` });
         retryAfterMs = Math.min(retryAfterMs ?? Infinity, r.retryAfterMs);
       } else if (r.code === 'Transient') pending.push({ item, reason: r.reason, message: r.message });
-      else failed.push({ item, reason: r.reason, message: r.message });
+      else {
+        failed.push({ item, reason: r.reason, message: r.message });
+        if (USER_ITEMS.has(`${capability}/${type}`)) failedUsers.add(key);
+      }
     }
   }
   const problems = plan.problems.map((p) => ({ item: p.site ?? 'occupier', reason: p.reason, message: p.message }));
@@ -228,9 +235,7 @@ export function buildStatus(input: BuildInput): StatusResult {
   else set(CONDITION.Ready, 'True', REASON.Provisioned, 'every site is provisioned as declared');
 
   const currentSites = plan.sites.filter((s) => s.contract === 'Active').map((s) => s.site);
-  const users = (input.plan.sites.flatMap((s) => s.items).filter((i) => i.capability === 'directory' || i.capability === 'wifi' || i.capability === 'access') ?? []).map((i) => i.key);
-  const userSet = new Set(users.filter((k) => k.includes('@')));
-  const failedUsers = new Set(failed.map((f) => f.item.split(' ').pop() ?? '').filter((k) => userSet.has(k)));
+  const userSet = new Set(plan.sites.flatMap((s) => s.items).filter((i) => USER_ITEMS.has(`${i.capability}/${i.type}`)).map((i) => i.key));
   const status: OccupierStatus = {
     ...(prev ?? {}),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
