@@ -169,7 +169,7 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
     return { observed: { handsets, services, bookings: bookings.map((b) => ({ id: b.id, site: b.site, start: b.start, user: b.userEmail })) }, bookings };
   }
 
-  async function beforeRun(order: DecommissionResource, occupier: OccupierResource, ctx: ReconcileContext): Promise<ReconcileResult | 'start'> {
+  async function beforeRun(order: DecommissionResource, occupier: OccupierResource, ctx: ReconcileContext): Promise<ReconcileResult | { started: DecommissionResource }> {
     const at = now();
     const createdIso = isoOf(order.metadata.creationTimestamp);
     const created = createdIso ? new Date(createdIso) : at;
@@ -237,7 +237,7 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
       return {};
     }
     const tasks = initialTasks(items, plan.sites.map((s) => s.site));
-    await writeOrder(order, (s, gen) => {
+    const started = await writeOrder(order, (s, gen) => {
       s.phase = 'Running';
       s.scheduledFor = forText;
       s.startedAt = rfc3339(at);
@@ -249,7 +249,7 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
     });
     await claimOccupier(order, 'DecommissionPending');
     void deps.events.normal(order, REASON.Started, `decommission of ${order.spec.occupierRef.name} started: ${plan.summary}`);
-    return 'start';
+    return { started };
   }
 
   /** Records this order as the occupier's active order with the given phase (if nothing else holds it). */
@@ -474,9 +474,7 @@ export function decommissionReconciler(deps: DecommissionDeps): Reconciler<Decom
       return undefined;
     }
     const next = await beforeRun(order, occupier, ctx);
-    if (next !== 'start') return next;
-    const started = await deps.client.get(order.metadata.namespace, order.metadata.name ?? '');
-    return run(started, ctx);
+    return 'started' in next ? run(next.started, ctx) : next;
   }
 
   /** Deleting the order: cancel before it starts; wait while it runs; archive the record after it ends. */
