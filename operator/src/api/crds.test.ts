@@ -47,7 +47,7 @@ describe('crds/', () => {
       expect(v?.subresources.status, file).toEqual({});
       expect(v?.additionalPrinterColumns.length, file).toBeGreaterThanOrEqual(2);
       expect(crd.spec.names.shortNames.length, file).toBeGreaterThan(0);
-      expect(crd.spec.names.categories, file).toContain('occupier');
+      expect(crd.spec.names.categories, file).toContain('tenancy');
     }
   });
 

@@ -40,7 +40,11 @@ export interface KindInfo<Spec extends z.ZodType = z.ZodType, Status extends z.Z
   printerColumns: PrinterColumn[];
 }
 
-export const CATEGORY = 'occupier';
+/**
+ * The kubectl category of every kind (`kubectl get tenancy -A`). Not `occupier`: kubectl expands a
+ * category before a resource name, so a category named like a kind hijacks `kubectl get occupier NAME`.
+ */
+export const CATEGORY = 'tenancy';
 
 const ready: PrinterColumn = {
   name: 'Ready',

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { allCRDs } from '../api/index.ts';
-import { startDevCluster } from '../devcluster/index.ts';
+import { DirectoryLockedError, startDevCluster } from '../devcluster/index.ts';
 import type { DevCluster } from '../devcluster/index.ts';
 import { startOperator } from '../operator.ts';
 import { createLogger } from '../runtime/index.ts';
@@ -36,7 +36,15 @@ const dev = options.dev || (options.kubeconfig === undefined && !inPod && !exist
 let cluster: DevCluster | undefined;
 const kc = new KubeConfig();
 if (dev) {
-  cluster = await startDevCluster({ port: options.port, dataDir: options.dataDir, fresh: options.fresh, crds: allCRDs() });
+  try {
+    cluster = await startDevCluster({ port: options.port, dataDir: options.dataDir, fresh: options.fresh, crds: allCRDs() });
+  } catch (err) {
+    // Expected refusals (data directory held by another process, port in use): one line, no stack.
+    const expected = err instanceof DirectoryLockedError || (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string');
+    if (!expected) throw err;
+    process.stderr.write(`occupier-operator: cannot start the embedded development cluster: ${err.message}\n`);
+    process.exit(1);
+  }
   kc.loadFromFile(cluster.kubeconfigPath);
   log.info({ url: cluster.url, kubeconfig: cluster.kubeconfigPath }, 'embedded development cluster started');
 } else if (options.kubeconfig !== undefined) {
@@ -76,7 +84,7 @@ const announce = setInterval(() => {
       `kubeconfig: ${cluster.kubeconfigPath}`,
       'try:',
       `  kubectl --kubeconfig ${kcPath} apply -k examples/`,
-      `  kubectl --kubeconfig ${kcPath} get occupier -A`,
+      `  kubectl --kubeconfig ${kcPath} get tenancy -A`,
       `  kubectl --kubeconfig ${kcPath} -n occupiers get occupiers -w`,
     );
   }
