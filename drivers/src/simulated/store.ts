@@ -6,8 +6,10 @@
  * last line from a crash is ignored) and compacts. So an operator killed at any moment keeps
  * every change a driver call reported, and writes stay O(change), not O(state).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { DirectoryLockedError, lockDirectory } from '../../../operator/src/devcluster/dirlock.ts';
+import type { DirectoryLock } from '../../../operator/src/devcluster/dirlock.ts';
 import { DriverError, REASONS } from '../contract.ts';
 
 const SNAPSHOT = 'simulated-state.json';
@@ -15,33 +17,19 @@ const JOURNAL = 'simulated-journal.jsonl';
 const LOCK = 'simulated.lock';
 const COMPACT_EVERY = 50_000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * One process owns a state directory: `simulated.lock` holds its pid. A lock of a dead process
- * (killed operator) or of this process (a backend reopened in tests) is taken over; a live
- * other owner is a Transient `BackendLocked` error (the caller retries, e.g. until it leads).
+ * One process owns a state directory: `simulated.lock` holds its pid (see dirlock.ts). A lock of
+ * a dead process (killed operator) or of this process (a backend reopened in tests) is taken
+ * over; a live other owner is a Transient `BackendLocked` error (the caller retries, e.g. until
+ * it leads).
  */
-function lock(dir: string): void {
-  const path = join(dir, LOCK);
+function lock(dir: string): DirectoryLock {
   try {
-    writeFileSync(path, String(process.pid), { flag: 'wx' });
-    return;
+    return lockDirectory(dir, LOCK, { reentrant: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (err instanceof DirectoryLockedError) throw DriverError.transient(REASONS.BackendLocked, `simulated state in ${dir} is in use by process ${err.pid}`);
+    throw err;
   }
-  const owner = Number(readFileSync(path, 'utf8').trim());
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-    throw DriverError.transient(REASONS.BackendLocked, `simulated state in ${dir} is in use by process ${owner}`);
-  }
-  writeFileSync(path, String(process.pid));
 }
 
 interface JournalLine {
@@ -58,6 +46,7 @@ interface JournalTransaction {
 export class Store {
   private readonly data = new Map<string, Map<string, unknown>>();
   private readonly dir: string | undefined;
+  private lock: DirectoryLock | undefined;
   private journalFd: number | undefined;
   private journalLines = 0;
   /** Changes of the call in progress (see `atomically`), written as one journal line. */
@@ -70,7 +59,7 @@ export class Store {
     this.dir = dir;
     if (dir === undefined) return;
     mkdirSync(dir, { recursive: true });
-    lock(dir);
+    this.lock = lock(dir);
     const snapshot = join(dir, SNAPSHOT);
     if (existsSync(snapshot)) {
       const parsed = JSON.parse(readFileSync(snapshot, 'utf8')) as { collections?: Record<string, Record<string, unknown>> };
@@ -196,12 +185,10 @@ export class Store {
 
   /** Compacts, closes the journal and releases the directory. */
   close(): void {
-    this.compact();
-    if (this.dir === undefined) return;
     try {
-      if (readFileSync(join(this.dir, LOCK), 'utf8').trim() === String(process.pid)) unlinkSync(join(this.dir, LOCK));
-    } catch {
-      // already gone
+      this.compact();
+    } finally {
+      this.lock?.release();
     }
   }
 }

@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { DirectoryLockedError, lockDirectory } from './dirlock.ts';
+import type { DirectoryLock } from './dirlock.ts';
 import { generateCa, issueServerCert } from './tls.ts';
 import type { CertPair } from './tls.ts';
 import { Store } from './store.ts';
@@ -73,9 +75,42 @@ function kubeconfig(url: string, caPem: string, token: string): string {
   ].join('\n');
 }
 
+/** The lock file of a data directory (see dirlock.ts): one dev cluster per directory. */
+export const LOCK_FILE = 'devcluster.lock';
+
+/**
+ * Takes the data directory for this process, or throws `DirectoryLockedError` naming the
+ * process that holds it (another dev cluster or `npm start`, in this process or another).
+ */
+function lockDataDir(dataDir: string): DirectoryLock {
+  try {
+    return lockDirectory(dataDir, LOCK_FILE);
+  } catch (e) {
+    if (!(e instanceof DirectoryLockedError)) throw e;
+    throw new DirectoryLockedError(e.dir, e.pid, e.lockFile,
+      `data directory ${e.dir} is in use by process ${e.pid}${e.pid === process.pid ? ' (this process)' : ''}: stop that process, or use another --data-dir (lock file ${e.lockFile})`);
+  }
+}
+
 export async function startDevCluster(opts: DevClusterOptions = {}): Promise<DevCluster> {
   const dataDir = resolve(opts.dataDir ?? '.occupier');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Before anything in the directory is read or written: a second instance must not compact
+  // (or, with --fresh, empty) the log a running one appends to.
+  const lock = lockDataDir(dataDir);
+  let cluster: DevCluster;
+  try {
+    cluster = await startLocked(dataDir, opts);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  const stop = cluster.stop;
+  return { ...cluster, stop: () => stop().finally(() => lock.release()) };
+}
+
+/** Starts the cluster in a data directory this process holds the lock of. */
+async function startLocked(dataDir: string, opts: DevClusterOptions): Promise<DevCluster> {
   const host = opts.host ?? '127.0.0.1';
   const ca = loadOrCreateCa(dataDir);
   const token = loadOrCreateToken(dataDir);
@@ -145,4 +180,4 @@ export async function startDevCluster(opts: DevClusterOptions = {}): Promise<Dev
   return { url, kubeconfigPath, token, caPem: ca.certPem, dataDir, stop };
 }
 
-export { ApiError };
+export { ApiError, DirectoryLockedError };

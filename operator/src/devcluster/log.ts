@@ -12,6 +12,8 @@
 //
 // Compaction rewrites the live objects to a temporary file, fsyncs it and renames it over the
 // log (atomic on POSIX), at start and when the log holds far more lines than live objects.
+// Only the process holding the data directory's lock (dirlock.ts, taken in index.ts) opens the
+// log: a compaction by another process would leave this one appending to an unlinked file.
 import { closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, write, writeSync } from 'node:fs';
 
 export type FsyncPolicy = 'interval' | 'batch' | 'none';

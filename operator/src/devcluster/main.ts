@@ -13,7 +13,7 @@ Runs a Kubernetes-API-compatible development server (HTTPS, bearer token) that k
 Options:
   --port <n>        listen port (default 8443, 0 = random)
   --host <addr>     listen address (default 127.0.0.1)
-  --data-dir <dir>  state directory (default .occupier)
+  --data-dir <dir>  state directory (default .occupier); one dev cluster per directory
   --fresh           start with an empty store
   --crds <dir>      install every CRD in <dir>/*.yaml at start (default: crds/ if present)
   --help            show this help
