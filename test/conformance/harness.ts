@@ -1,5 +1,6 @@
 // Cluster-agnostic harness of the conformance suite. With CONFORMANCE_KUBECONFIG set it talks to
-// that cluster (kind, a real API server...); otherwise it starts the embedded dev cluster.
+// that cluster (kind, a real API server...); in the `real` vitest project it starts a real
+// kube-apiserver of its own (test/support/cluster.ts); otherwise the embedded dev cluster.
 // Requests go over plain HTTPS with the kubeconfig's credentials so status codes and Status
 // bodies can be checked exactly; client-node is exercised by its own tests.
 import { Agent, request as httpsRequest } from 'node:https';
@@ -13,6 +14,8 @@ import { loadAll } from 'js-yaml';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startDevCluster } from '../../operator/src/devcluster/index.ts';
 import type { DevCluster } from '../../operator/src/devcluster/index.ts';
+import { clusterKind, withRealCluster } from '../support/cluster.ts';
+import type { ClusterEnv } from '../support/cluster.ts';
 
 export type Json = Record<string, unknown>;
 export interface Response { status: number; headers: IncomingMessage['headers']; text: string; body: Json }
@@ -50,8 +53,12 @@ export async function connect(opts: { bookmarkIntervalMs?: number } = {}): Promi
   let cluster: DevCluster | undefined;
   let dataDir: string | undefined;
   let kubeconfigPath: string;
+  let real: ClusterEnv | undefined;
   if (ext) kubeconfigPath = ext;
-  else {
+  else if (clusterKind() === 'real') {
+    real = await withRealCluster({ crds: [] , crdDir: join(import.meta.dirname, 'no-crds-here') });
+    kubeconfigPath = real.kubeconfigPath;
+  } else {
     dataDir = mkdtempSync(join(tmpdir(), 'conformance-'));
     cluster = await startDevCluster({ port: 0, dataDir, fresh: true, watchWindow: EMBEDDED_WATCH_WINDOW, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 500 });
     kubeconfigPath = cluster.kubeconfigPath;
@@ -114,11 +121,12 @@ export async function connect(opts: { bookmarkIntervalMs?: number } = {}): Promi
     };
   };
   const conn: Conn = {
-    kc, kubeconfigPath, external: !!ext, cluster, dataDir, ns: `conf-${randomBytes(4).toString('hex')}`, request, watch,
+    kc, kubeconfigPath, external: !!ext || !!real, cluster, dataDir, ns: `conf-${randomBytes(4).toString('hex')}`, request, watch,
     stop: async () => {
       await request('DELETE', `/api/v1/namespaces/${conn.ns}`).catch(() => undefined);
       agent.destroy();
       await cluster?.stop();
+      await real?.stop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

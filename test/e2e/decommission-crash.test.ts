@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
-import { withDevCluster } from '../support/cluster.ts';
-import type { DevClusterEnv } from '../support/cluster.ts';
+import { withCluster } from '../support/cluster.ts';
+import type { ClusterEnv } from '../support/cluster.ts';
 import { decommission, manifest, NS, Objects, occupier, phaseOf, site, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
 
@@ -24,13 +24,13 @@ const SITES = [
 ];
 const MAIN = resolve(import.meta.dirname, '../../operator/src/cli/main.ts');
 
-let env: DevClusterEnv;
+let env: ClusterEnv;
 let objects: Objects;
 let stateDir: string;
 let child: ChildProcess | undefined;
 
 function startOperator(): ChildProcess {
-  const proc = spawn(process.execPath, [MAIN, '--kubeconfig', env.cluster.kubeconfigPath, '--driver-state-dir', stateDir, '--metrics-port', '0', '--no-leader-elect', '--log-level', 'error'], {
+  const proc = spawn(process.execPath, [MAIN, '--kubeconfig', env.kubeconfigPath, '--driver-state-dir', stateDir, '--metrics-port', '0', '--no-leader-elect', '--log-level', 'error'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return proc;
@@ -59,7 +59,7 @@ async function phases(): Promise<Map<string, string | undefined>> {
 }
 
 beforeAll(async () => {
-  env = await withDevCluster();
+  env = await withCluster();
   objects = new Objects(env.kubeConfig);
   stateDir = mkdtempSync(join(tmpdir(), 'crash-drivers-'));
   await kubectl(['create', 'namespace', NS]);

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOperator } from '../../operator/src/operator.ts';
 import type { RunningOperator } from '../../operator/src/operator.ts';
 import { silentLogger } from '../../operator/src/runtime/index.ts';
-import { withDevCluster } from '../support/cluster.ts';
-import type { DevClusterEnv } from '../support/cluster.ts';
+import { withCluster } from '../support/cluster.ts';
+import type { ClusterEnv } from '../support/cluster.ts';
 import { conditionOf, decommission, manifest, NS, Objects, occupier, OffsetClock, phaseOf, site, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
 
-let env: DevClusterEnv;
+let env: ClusterEnv;
 let op: RunningOperator;
 let objects: Objects;
 const clock = new OffsetClock();
@@ -52,7 +52,7 @@ async function events(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  env = await withDevCluster();
+  env = await withCluster();
   objects = new Objects(env.kubeConfig);
   op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: 0, handleSignals: false, clock, logger: silentLogger() });
   await kubectl(['create', 'namespace', NS]);

@@ -3,12 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { withDevCluster } from '../support/cluster.ts';
-import type { DevClusterEnv } from '../support/cluster.ts';
+import { hasKubectl, kubectlBinary, withCluster } from '../support/cluster.ts';
+import type { ClusterEnv } from '../support/cluster.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const FIXTURE = readFileSync(join(REPO, 'test/conformance/fixtures/widgets.yaml'), 'utf8');
-const hasKubectl = existsSync('/usr/bin/kubectl');
 
 const widget = (name: string, spec: string, labels = ''): string => `apiVersion: conformance.example.com/v1
 kind: Widget
@@ -18,10 +17,10 @@ ${labels ? `  labels: {${labels}}\n` : ''}spec:
 ${spec}
 `;
 
-let env: DevClusterEnv;
+let env: ClusterEnv;
 
 describe.skipIf(!hasKubectl)('kubectl against the dev cluster', () => {
-  beforeAll(async () => { env = await withDevCluster({ crdDir: join(REPO, 'test/conformance/no-crds-here') }); });
+  beforeAll(async () => { env = await withCluster({ crdDir: join(REPO, 'test/conformance/no-crds-here') }); });
   afterAll(async () => { await env.stop(); });
 
   const k = async (args: string[], stdin?: string): Promise<string> => {
@@ -102,7 +101,7 @@ describe.skipIf(!hasKubectl)('kubectl against the dev cluster', () => {
   });
 
   it('streams changes with get -w', async () => {
-    const child = spawn('kubectl', ['--kubeconfig', env.cluster.kubeconfigPath, '--cache-dir', join(env.cluster.dataDir, 'kubectl-cache'), 'get', 'wdg', '-w', '--output-watch-events']);
+    const child = spawn(kubectlBinary() ?? 'kubectl', ['--kubeconfig', env.kubeconfigPath, '--cache-dir', join(env.dataDir, 'kubectl-cache'), 'get', 'wdg', '-w', '--output-watch-events']);
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     const until = async (re: RegExp): Promise<void> => {
@@ -157,24 +156,33 @@ const EXAMPLES = join(REPO, 'examples');
 const haveExamples = existsSync(join(CRDS)) && existsSync(join(EXAMPLES, 'kustomization.yaml'));
 
 describe.skipIf(!hasKubectl || !haveExamples)('kubectl apply of examples/ with the occupier.dev CRDs', () => {
-  let ex: DevClusterEnv;
-  beforeAll(async () => { ex = await withDevCluster(); });
+  let ex: ClusterEnv;
+  beforeAll(async () => { ex = await withCluster(); });
   afterAll(async () => { await ex.stop(); });
 
-  it('applies every example and lists them in the occupier category', async () => {
+  it('applies every example and lists them in the tenancy category', async () => {
     const r = await ex.kubectl(['apply', '-k', EXAMPLES]);
     expect(r.code, r.stderr).toBe(0);
-    const all = await ex.kubectl(['get', 'occupier', '-A']);
+    const all = await ex.kubectl(['get', 'tenancy', '-A']);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toMatch(/site\.occupier\.dev\//);
     expect(all.stdout).toMatch(/occupier\.occupier\.dev\//);
     // Re-applying is a no-op on the server (kubectl may still say "configured" when list items
     // carry schema defaults, as with a real API server): no resourceVersion moves.
-    const rvs = async (): Promise<string> => (await ex.kubectl(['get', 'occupier', '-A', '-o', 'jsonpath={.items[*].metadata.resourceVersion}'])).stdout;
+    const rvs = async (): Promise<string> => (await ex.kubectl(['get', 'tenancy', '-A', '-o', 'jsonpath={.items[*].metadata.resourceVersion}'])).stdout;
     const before = await rvs();
     const again = await ex.kubectl(['apply', '-k', EXAMPLES]);
     expect(again.code, again.stderr).toBe(0);
     expect(await rvs()).toBe(before);
+  });
+
+  it('gets and describes one occupier by the kind name (the category does not hijack it)', async () => {
+    const got = await ex.kubectl(['get', 'occupier', '-n', 'occupiers', 'acme-design', '-o', 'name']);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout.trim()).toBe('occupier.occupier.dev/acme-design');
+    const described = await ex.kubectl(['describe', 'occupier', '-n', 'occupiers', 'acme-design']);
+    expect(described.code, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(/^Name:\s+acme-design$/m);
   });
 });
 

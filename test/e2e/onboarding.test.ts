@@ -4,7 +4,7 @@
 // The tests run in order and share one cluster: apply → edit → transient faults → permanent
 // faults → deleting an Occupier → deleting a Site that is in use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { siteContext } from '../../drivers/src/contract.ts';
@@ -13,14 +13,13 @@ import type { Condition, OccupierResource, SiteResource } from '../../operator/s
 import { startOperator } from '../../operator/src/operator.ts';
 import type { RunningOperator } from '../../operator/src/operator.ts';
 import { getCondition, silentLogger } from '../../operator/src/runtime/index.ts';
-import { withDevCluster } from '../support/cluster.ts';
-import type { DevClusterEnv } from '../support/cluster.ts';
+import { hasKubectl, withCluster } from '../support/cluster.ts';
+import type { ClusterEnv } from '../support/cluster.ts';
 import { EXAMPLES_DIR } from '../support/examples.ts';
 
-const hasKubectl = existsSync('/usr/bin/kubectl');
 const NS = 'occupiers';
 
-let env: DevClusterEnv;
+let env: ClusterEnv;
 let op: RunningOperator | undefined;
 let stateDir: string;
 
@@ -136,7 +135,7 @@ async function setSiteSettings(name: string, settings: Record<string, string | n
 
 describe.skipIf(!hasKubectl)('onboarding end to end (embedded cluster, kubectl, simulated driver)', () => {
   beforeAll(async () => {
-    env = await withDevCluster();
+    env = await withCluster();
     stateDir = mkdtempSync(join(tmpdir(), 'onboarding-drivers-'));
     op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: 0, stateDir, logger: silentLogger(), handleSignals: false });
     await until('operator ready', async () => (op?.manager.isReady() ? true : undefined));

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,13 +14,12 @@ import { dump } from 'js-yaml';
 import { siteContext } from '../../drivers/src/contract.ts';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
 import type { OccupierResource, SiteResource } from '../../operator/src/api/index.ts';
-import { runKubectl } from '../support/cluster.ts';
-import type { KubectlResult } from '../support/cluster.ts';
+import { clusterKind, hasKubectl, runKubectl, withCluster } from '../support/cluster.ts';
+import type { ClusterEnv, KubectlResult } from '../support/cluster.ts';
 import { exampleManifests } from '../support/examples.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const MAIN = join(REPO, 'operator/src/cli/main.ts');
-const hasKubectl = existsSync('/usr/bin/kubectl');
 const NS = 'occupiers';
 const LATENCY_MS = '200';
 const GENERATED = 16;
@@ -46,9 +45,17 @@ interface Started {
   output: () => string;
 }
 
-/** Starts `main.ts --dev` and resolves once it prints `occupier-operator ready` and the kubeconfig path. */
+/** On the real kube-apiserver: the cluster outlives the operator processes (started in the test). */
+let real: ClusterEnv | undefined;
+
+/**
+ * Starts the operator and resolves once it prints `occupier-operator ready` (and the kubeconfig
+ * path): `main.ts --dev` (the operator hosting the embedded cluster, both killed together) or,
+ * on the real kube-apiserver, `main.ts --kubeconfig` (only the operator is killed).
+ */
 function startOperatorProcess(port: number): Promise<Started> {
-  const child = spawn(process.execPath, [MAIN, '--dev', '--data-dir', dir, '--port', String(port), '--metrics-port', '0', '--log-level', 'warn'], {
+  const target = real ? ['--kubeconfig', real.kubeconfigPath, '--driver-state-dir', join(dir, 'drivers')] : ['--dev', '--data-dir', dir, '--port', String(port)];
+  const child = spawn(process.execPath, [MAIN, ...target, '--metrics-port', '0', '--log-level', 'warn'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, KUBECONFIG: '' },
@@ -62,10 +69,10 @@ function startOperatorProcess(port: number): Promise<Started> {
   return new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`operator not ready within 30 s:\n${out}\n${err}`)), 30_000);
     const check = (): void => {
-      const kc = /^kubeconfig: (.+)$/m.exec(out);
-      if (out.includes('occupier-operator ready') && kc?.[1]) {
+      const kc = real ? real.kubeconfigPath : /^kubeconfig: (.+)$/m.exec(out)?.[1];
+      if (out.includes('occupier-operator ready') && kc) {
         clearTimeout(timer);
-        res({ child, kubeconfig: kc[1].trim(), output: () => `${out}\n${err}` });
+        res({ child, kubeconfig: kc.trim(), output: () => `${out}\n${err}` });
       }
     };
     child.stdout?.on('data', check);
@@ -124,11 +131,13 @@ const readyCount = (items: OccupierResource[]): number =>
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await Promise.all([...children].map(exited));
+  await real?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(!hasKubectl)('operator restart mid-provisioning', () => {
   it('killed with SIGKILL while provisioning and restarted: converges, every item created exactly once', async () => {
+    if (clusterKind() === 'real') real = await withCluster();
     const port = await freePort();
     const first = await startOperatorProcess(port);
     const cacheDir = join(dir, 'kubectl-cache');

@@ -1,10 +1,10 @@
 // The test-support helper itself: the repository's CRDs are installed and kubectl works.
 import { describe, expect, it } from 'vitest';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
-import { loadCrds, useDevCluster } from './cluster.ts';
+import { loadCrds, useCluster } from './cluster.ts';
 
-describe('useDevCluster', () => {
-  const env = useDevCluster();
+describe('useCluster', () => {
+  const env = useCluster();
 
   it('serves every CRD of crds/*.yaml and runs kubectl against it', async () => {
     const expected = loadCrds().map((c) => String(((c as Record<string, unknown>)['metadata'] as Record<string, unknown>)['name'])).sort();

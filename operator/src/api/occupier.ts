@@ -126,7 +126,7 @@ export const occupierSpec = rules(
         .describe(
           'What deleting the Occupier does: Decommission deprovisions everything and archives history; Orphan leaves external state and archives history.',
         ),
-      sites: listMap(siteEntry, ['site'], 'Contracts and provisioning per site.').min(1),
+      sites: listMap(siteEntry, ['site'], 'Contracts and provisioning per site.').min(1).max(100),
       users: listMap(user, ['email'], 'Users of the occupier.').optional(),
     })
     .strict()
