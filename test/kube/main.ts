@@ -2,7 +2,7 @@
 // modules of test/kube/ (first run: a cold build, then cached), with a kubeconfig for kubectl,
 // `npm start -- --kubeconfig`, and `npm test` (OCCUPIER_TEST_CLUSTER=real).
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBinaries, startEtcd, startKubeApiserver, TEST_USERS } from './realcluster.ts';
 
@@ -40,7 +40,7 @@ if (values.fresh) rmSync(dataDir, { recursive: true, force: true });
 try {
   const binDir = await ensureBinaries();
   const etcd = await startEtcd({ binDir, dataDir });
-  const api = await startKubeApiserver({ binDir, dataDir: join(dataDir, 'apiserver'), etcdUrl: etcd.url, ...(port !== undefined ? { port } : {}) })
+  const api = await startKubeApiserver({ binDir, dataDir, etcdUrl: etcd.url, ...(port !== undefined ? { port } : {}) })
     .catch(async (e: unknown) => { await etcd.stop(); throw e; });
   process.stdout.write([
     `kubeconfig: ${api.kubeconfigPath}`,

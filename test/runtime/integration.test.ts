@@ -1,5 +1,6 @@
 /**
- * The runtime against the embedded dev cluster, through the real client-node client.
+ * The runtime against the project's API server (embedded, or a real kube-apiserver), through
+ * the real client-node client.
  */
 import { KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -236,7 +237,7 @@ describe('status writes', () => {
 });
 
 describe('cache', () => {
-  it('relists after 410 Gone and misses no object (adds, updates and deletes made while the watch was cut)', async () => {
+  it('relists after 410 Gone (or resumes) and misses no object (adds, updates and deletes made while the watch was cut)', async () => {
     const ns = await namespace();
     const proxy = await startProxy(Number(new URL(tc.cluster.url).port));
     const kc = new KubeConfig();
@@ -261,8 +262,11 @@ describe('cache', () => {
     await new Promise((r) => setTimeout(r, 300));
     proxy.restore();
 
-    await eventually(() => cache.listCount() >= 2, 20_000, 'relist');
-    await eventually(() => cache.list().length === 25, 10_000, '25 objects');
+    // The embedded cluster keeps 20 events here, so the resumed watch gets 410 and the cache
+    // relists. A real kube-apiserver's watch cache still holds these 30 events (it keeps minutes
+    // of history; a 410 there needs etcd compaction past the cache), so the watch resumes.
+    if (tc.kind === 'dev') await eventually(() => cache.listCount() >= 2, 20_000, 'relist');
+    await eventually(() => cache.list().length === 25, 20_000, '25 objects');
     const server = (await tc.gizmos.api.listNamespacedCustomObject({ group: GIZMO.group, version: 'v1', plural: 'gizmos', namespace: ns })) as { items: Gizmo[] };
     const expected = Object.fromEntries(server.items.map((o) => [o.metadata?.name, o.metadata?.resourceVersion]));
     const cached = Object.fromEntries(cache.list().map((o) => [o.metadata?.name, o.metadata?.resourceVersion]));
