@@ -1,7 +1,5 @@
-import { compile, CelCompileError } from './cel/program.ts';
-import type { Program } from './cel/program.ts';
-import { CelTimestamp, parseDuration } from './cel/values.ts';
-import { re2 } from './cel/functions.ts';
+import { compile, CelCompileError, fromJson, parseDuration, parseTimestamp, re2 } from './cel/index.ts';
+import type { Program } from './cel/index.ts';
 import { isObject } from './types.ts';
 import type { JSONSchemaProps, ValidationRule } from './types.ts';
 
@@ -11,7 +9,7 @@ export type Compiled = {
   enumSet: unknown[] | undefined;
   pattern: RegExp | undefined;
   rules: { rule: ValidationRule; program: Program | CelCompileError }[];
-  special: boolean; // has formats that change the CEL type of a value (date, date-time, duration, byte)
+  special: boolean; // holds values CEL sees differently from JSON (integers, date/date-time/duration/byte strings, untyped data)
   specialProps: [string, JSONSchemaProps][]; // the properties that are special
 };
 const compiled = new WeakMap<JSONSchemaProps, Compiled>();
@@ -39,8 +37,8 @@ export function info(s: JSONSchemaProps): Compiled {
           throw err;
         }
       }),
-      special: hasSpecialFormat(s, new Set()),
-      specialProps: Object.entries(s.properties ?? {}).filter(([, ps]) => hasSpecialFormat(ps, new Set())),
+      special: isSpecial(s, new Set()),
+      specialProps: Object.entries(s.properties ?? {}).filter(([, ps]) => isSpecial(ps, new Set())),
     };
     compiled.set(s, c);
   }
@@ -48,31 +46,37 @@ export function info(s: JSONSchemaProps): Compiled {
 }
 
 const CEL_FORMATS = new Set(['date', 'date-time', 'datetime', 'duration', 'byte']);
-function hasSpecialFormat(s: JSONSchemaProps, seen: Set<JSONSchemaProps>): boolean {
+function isSpecial(s: JSONSchemaProps, seen: Set<JSONSchemaProps>): boolean {
   if (seen.has(s)) return false;
   seen.add(s);
+  if (s.type === undefined || s.type === '' || s.type === 'integer') return true;
   if (s.type === 'string' && s.format !== undefined && CEL_FORMATS.has(s.format)) return true;
-  if (s.properties !== undefined && Object.values(s.properties).some((p) => hasSpecialFormat(p, seen))) return true;
-  if (s.items !== undefined && hasSpecialFormat(s.items, seen)) return true;
-  if (typeof s.additionalProperties === 'object' && hasSpecialFormat(s.additionalProperties, seen)) return true;
-  return false;
+  if (s.properties !== undefined && Object.values(s.properties).some((p) => isSpecial(p, seen))) return true;
+  if (s.items !== undefined && isSpecial(s.items, seen)) return true;
+  if (typeof s.additionalProperties === 'object' && isSpecial(s.additionalProperties, seen)) return true;
+  return s['x-kubernetes-preserve-unknown-fields'] === true;
 }
 
 /**
- * The value as CEL sees it: date/date-time strings become timestamps (parsed on first use),
- * duration strings durations, byte strings bytes. Only the fields a rule can select
- * (`names`; undefined = any) are converted, and objects are copied only when one of their
- * fields changes, so a rule pays for the fields it reads.
+ * The value as CEL sees it, typed by the schema as the apiserver does: integers become ints
+ * (bigint) while `type: number` stays double, date/date-time strings become timestamps,
+ * duration strings durations, byte strings bytes; untyped data (int-or-string, preserved
+ * unknown fields) is read as JSON (integral numbers are ints). Only the fields a rule can
+ * select (`names`; undefined = any) are converted, and objects are copied only when one of
+ * their fields changes, so a rule pays for the fields it reads.
  */
 export function toCel(s: JSONSchemaProps, v: unknown, names: ReadonlySet<string> | undefined): unknown {
   if (v === null || v === undefined || !info(s).special) return v;
+  const structured = s.properties !== undefined || s.items !== undefined || s.additionalProperties !== undefined;
+  if ((s.type === undefined || s.type === '') && !structured) return fromJson(v);
+  if (typeof v === 'number') return s.type === 'number' || !Number.isInteger(v) ? v : BigInt(v);
   if (typeof v === 'string') {
     switch (s.format) {
       case 'date':
-        return CelTimestamp.lazy(`${v}T00:00:00Z`);
+        return parseTimestamp(`${v}T00:00:00Z`) ?? v;
       case 'date-time':
       case 'datetime':
-        return CelTimestamp.lazy(v);
+        return parseTimestamp(v) ?? v;
       case 'duration':
         return parseDuration(v) ?? v;
       case 'byte':
@@ -82,7 +86,7 @@ export function toCel(s: JSONSchemaProps, v: unknown, names: ReadonlySet<string>
   }
   if (Array.isArray(v)) {
     const items = s.items;
-    if (items === undefined) return v;
+    if (items === undefined) return fromJson(v);
     let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x = toCel(items, v[i], names);
@@ -104,6 +108,13 @@ export function toCel(s: JSONSchemaProps, v: unknown, names: ReadonlySet<string>
       if (!(k in v) || (names !== undefined && !names.has(k))) continue;
       const x = toCel(ps, v[k], names);
       if (x !== v[k]) (out ??= { ...v })[k] = x;
+    }
+    if (s['x-kubernetes-preserve-unknown-fields'] === true && addl === undefined) {
+      for (const k in v) {
+        if (s.properties?.[k] !== undefined || (names !== undefined && !names.has(k))) continue;
+        const x = fromJson(v[k]);
+        if (x !== v[k]) (out ??= { ...v })[k] = x;
+      }
     }
     return out ?? v;
   }

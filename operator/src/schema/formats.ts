@@ -1,5 +1,5 @@
 import { parseCIDR, parseIP } from './net.ts';
-import { daysInMonth, parseDuration } from './cel/values.ts';
+import { daysInMonth, parseDuration } from './cel/index.ts';
 
 /**
  * String formats checked like kube-openapi's strfmt default registry (the one the

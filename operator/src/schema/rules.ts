@@ -1,5 +1,4 @@
-import { compile, CelCompileError, CelEvalError } from './cel/program.ts';
-import { CelOptional } from './cel/values.ts';
+import { compile, CelCompileError, CelEvalError, CelOptional } from './cel/index.ts';
 import { toCel } from './compiled.ts';
 import type { Compiled } from './compiled.ts';
 import { goValue, invalidCause, join } from './messages.ts';
@@ -8,8 +7,9 @@ import type { FieldCause, JSONSchemaProps, ValidationRule } from './types.ts';
 /**
  * Evaluates the `x-kubernetes-validations` of one schema node against its value, appending
  * the apiserver's causes. Transition rules run only with an old value (or optionalOldSelf).
+ * Returns false when a rule exceeded the cost limit: no further rule may run.
  */
-export function evaluateRules(s: JSONSchemaProps, c: Compiled, v: unknown, path: string, old: { v: unknown } | undefined, causes: FieldCause[]): void {
+export function evaluateRules(s: JSONSchemaProps, c: Compiled, v: unknown, path: string, old: { v: unknown } | undefined, causes: FieldCause[]): boolean {
   for (const { rule, program } of c.rules) {
     const typeName = s.type ?? '';
     if (program instanceof CelCompileError) {
@@ -20,14 +20,14 @@ export function evaluateRules(s: JSONSchemaProps, c: Compiled, v: unknown, path:
     const self = toCel(s, v, program.fieldNames);
     const oldSelf = old === undefined || !program.usesOldSelf ? undefined : toCel(s, old.v, program.fieldNames);
     const vars: Record<string, unknown> = { self };
-    if (program.usesOldSelf) vars['oldSelf'] = rule.optionalOldSelf === true ? new CelOptional(old !== undefined, oldSelf) : oldSelf;
+    if (program.usesOldSelf) vars['oldSelf'] = rule.optionalOldSelf !== true ? oldSelf : old === undefined ? CelOptional.none() : CelOptional.of(oldSelf);
     let result: unknown;
     try {
       result = program.eval(vars);
     } catch (err) {
       if (!(err instanceof CelEvalError)) throw err;
-      // the real server: "<error> evaluating rule: <message, or the rule when it has none>"
-      causes.push(invalidCause(path, typeName, `${err.message} evaluating rule: ${rule.message !== undefined && rule.message !== '' ? rule.message : rule.rule}`));
+      causes.push(invalidCause(path, typeName, evalErrorDetail(err.message, rule)));
+      if (err.message.startsWith(COST_EXCEEDED)) return false;
       continue;
     }
     if (result === true) continue;
@@ -51,6 +51,17 @@ export function evaluateRules(s: JSONSchemaProps, c: Compiled, v: unknown, path:
         causes.push(invalidCause(field, typeName, detail));
     }
   }
+  return true;
+}
+
+const COST_EXCEEDED = 'operation cancelled: actual cost limit exceeded';
+
+/** The apiserver's wording of a rule that failed to run (apiextensions-apiserver schema/cel/validation.go). */
+function evalErrorDetail(message: string, rule: ValidationRule): string {
+  const name = rule.message !== undefined && rule.message.trim() !== '' ? rule.message.trim() : rule.rule.trim();
+  if (message.startsWith('no such overload')) return `'${message}': call arguments did not match a supported operator, function or macro signature for rule: ${name}`;
+  if (message.startsWith(COST_EXCEEDED)) return `'${message}': no further validation rules will be run due to call cost exceeds limit for rule: ${name}`;
+  return `${message} evaluating rule: ${name}`;
 }
 
 function ruleMessage(rule: ValidationRule, s: JSONSchemaProps, v: unknown, old: { v: unknown } | undefined): string {

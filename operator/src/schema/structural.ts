@@ -1,6 +1,5 @@
-import { compile, compileRule, CelCompileError } from './cel/program.ts';
+import { compile, compileRule, CelCompileError, re2 } from './cel/index.ts';
 import { pruneUnknown } from './prune.ts';
-import { re2 } from './cel/functions.ts';
 import { validate } from './validate.ts';
 import { isObject } from './types.ts';
 import type { JSONSchemaProps } from './types.ts';

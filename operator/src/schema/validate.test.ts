@@ -153,6 +153,12 @@ describe('x-kubernetes-validations', () => {
     ['evaluation error', rule({ rule: 'self.a == 1' }, { type: 'object', properties: { a: { type: 'integer' } } }), {},
       ['spec.v: Invalid value: "object": no such key: a evaluating rule: self.a == 1']],
     ['non-bool result', rule({ rule: 'self + 1' }), 1, ['spec.v: Invalid value: "integer": rule did not evaluate to a bool evaluating rule: self + 1']],
+    ['no overload at run time (as a real apiserver words it)', rule({ rule: 'dyn(self.a) + 1 > 0', message: ' a plus one ' }, { type: 'object', properties: { a: { type: 'string' } } }), { a: 'x' },
+      [`spec.v: Invalid value: "object": 'no such overload': call arguments did not match a supported operator, function or macro signature for rule: a plus one`]],
+    ['integer fields are ints, number fields doubles', rule({ rule: 'self.i + 1 == 3 && self.n == 2.0' },
+      { type: 'object', properties: { i: { type: 'integer' }, n: { type: 'number' } } }), { i: 2, n: 2 }, []],
+    ['fields compared through a map literal are converted too', rule({ rule: 'self == {"i": 2}' },
+      { type: 'object', properties: { i: { type: 'integer' } } }), { i: 2 }, []],
     ['date-time strings are timestamps', rule({ rule: 'self.end > self.start', message: 'end before start' },
       { type: 'object', properties: { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' } } }),
       { start: '2024-01-02T00:00:00Z', end: '2024-01-01T00:00:00Z' }, ['spec.v: Invalid value: "object": end before start']],
@@ -174,6 +180,16 @@ describe('x-kubernetes-validations', () => {
     ['rules are skipped when the type is wrong', rule({ rule: 'self > 0' }), 'x', ['spec.v: Invalid value: "string": spec.v in body must be of type integer: "string"']],
   ])('%s', (_n, schema, value, want) => {
     expect(lines(schema, objWith(value))).toEqual(want);
+  });
+
+  test('a rule over the cost limit stops every later rule (as the apiserver words it)', () => {
+    const schema = at({
+      type: 'array', items: { type: 'integer' },
+      'x-kubernetes-validations': [{ rule: 'self.all(x, self.all(y, x >= 0))', message: 'nested' }, { rule: 'size(self) == 0' }],
+    });
+    expect(lines(schema, objWith(Array.from({ length: 1100 }, (_, i) => i)))).toEqual([
+      `spec.v: Invalid value: "array": 'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: nested`,
+    ]);
   });
 
   test('cross-field rule at root names no field', () => {

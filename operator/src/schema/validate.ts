@@ -97,7 +97,8 @@ function node(s: JSONSchemaProps, v: unknown, path: string, old: Old, ctx: Ctx, 
   else if (Array.isArray(v)) arrayChecks(s, v, path, old, ctx);
   else if (isObject(v)) objectChecks(s, v, path, old, ctx, isRoot);
   junctors(s, v, path, ctx);
-  if (ctx.rules && c.rules.length > 0) evaluateRules(s, c, v, path, old, ctx.causes);
+  // a rule over the cost limit stops every later rule, as on the apiserver
+  if (ctx.rules && c.rules.length > 0 && !evaluateRules(s, c, v, path, old, ctx.causes)) ctx.rules = false;
 }
 
 function stringChecks(s: JSONSchemaProps, c: Compiled, v: string, path: string, ctx: Ctx): void {

@@ -1,8 +1,30 @@
-import { CelCompileError, CelEvalError } from './ast.ts';
-import type { Expr } from './ast.ts';
-import { evaluate, resetCost } from './eval.ts';
-import { GLOBAL_FUNCTIONS, MEMBER_FUNCTIONS, TYPE_VALUES } from './functions.ts';
-import { parse } from './parser.ts';
+/**
+ * Compiling and running CEL rules on the library (env.ts): parse, the checks the apiserver
+ * makes that the library does not (checks.ts), type check, then evaluate with cel-go's error
+ * wording (errors.ts) behind a cost guard for nested loops (cost.ts).
+ *
+ * Known differences from a kube-apiserver (1.36, cel-go 0.26), beyond what is patched:
+ * - `self` and `oldSelf` are dyn: errors the apiserver finds from the schema's types
+ *   (`undefined field 'x'`, `type 'string' does not support field selection`, `int == double`
+ *   on typed fields) show at run time, or not at all. Only the first compile error is given.
+ * - Timestamps are JavaScript Dates: milliseconds, no zone kept (`string()` prints UTC), and
+ *   the library's `timestamp("...")` parses leniently (`2024-02-30` rolls over to March).
+ * - The library's own string functions count UTF-16 units (`indexOf`, `substring`), its
+ *   `lowerAscii`/`upperAscii` change non-ASCII letters, `string(1e6)` prints `1000000`; a
+ *   dynamic regex given to `matches()` runs as JavaScript RegExp.
+ * - Not supported: `.5` literals, optional list/map entries (`[?x]`, `{?k: v}`), two-variable
+ *   comprehensions, `transformList`/`transformMap`, `sortBy`, the `format` library.
+ * - Extra: `base64.encode/decode` and the library's bytes methods (`json`, `hex`, `at`...),
+ *   which the apiserver does not declare for CRD rules.
+ * - The cost guard counts loop iterations of nested comprehensions, not cel-go's cost units.
+ */
+import { analyse } from './checks.ts';
+import { CelEvalError, fromJson } from './convert.ts';
+import { checkCost, loopsOf, nested } from './cost.ts';
+import type { Loop } from './cost.ts';
+import { environment, isFunctionName } from './env.ts';
+import { CelCompileError, compileError, fromLibCompileError, fromLibEvalError, isLibError } from './errors.ts';
+import { RegexError } from './regex.ts';
 
 /** A parsed and checked CEL expression, ready to evaluate many times. */
 export interface Program {
@@ -10,135 +32,20 @@ export interface Program {
   /** The expression mentions `oldSelf` (a transition rule). */
   readonly usesOldSelf: boolean;
   /**
-   * Every field name the expression can select (`.name`, `has(x.name)`, `x['name']`);
-   * undefined when it indexes with a computed key and so may read any field.
+   * Every field name the expression can select (`.name`, `has(x.name)`, `x['name']`, or
+   * compare as a map literal key); undefined when it indexes with a computed key and so may
+   * read any field.
    */
   readonly fieldNames: ReadonlySet<string> | undefined;
+  /** The checked result type (`bool`, `string`, `dyn`, `list<int>`...). */
+  readonly resultType: string;
+  /** Evaluates with `vars` bound to CEL values (ints as bigint: see fromJson). */
   eval(vars: Record<string, unknown>): unknown;
 }
 
 const RULE_VARS = ['self', 'oldSelf'] as const;
 const cache = new Map<string, Program | CelCompileError>();
 const MAX_CACHE = 10_000;
-
-/** Line:column of a character offset, 1-based like cel-go's `<input>:1:5`. */
-function location(src: string, pos: number): string {
-  const before = src.slice(0, pos).split('\n');
-  return `${before.length}:${(before[before.length - 1] ?? '').length + 1}`;
-}
-
-function check(e: Expr, declared: ReadonlySet<string>): void {
-  const fail = (msg: string, pos: number): never => {
-    throw new CelCompileError(msg, pos);
-  };
-  const walk = (x: Expr, scope: ReadonlySet<string>): void => {
-    switch (x.k) {
-      case 'lit':
-        return;
-      case 'id':
-        if (!scope.has(x.name) && !TYPE_VALUES.has(x.name)) fail(`undeclared reference to '${x.name}' (in container '')`, x.pos);
-        return;
-      case 'sel':
-        if (x.op.k === 'id' && !scope.has(x.op.name) && GLOBAL_FUNCTIONS[`${x.op.name}.${x.field}`] !== undefined) return;
-        walk(x.op, scope);
-        return;
-      case 'idx':
-        walk(x.op, scope);
-        walk(x.index, scope);
-        return;
-      case 'has':
-        walk(x.op, scope);
-        return;
-      case 'call':
-        if (x.target === undefined) {
-          if (GLOBAL_FUNCTIONS[x.fn] === undefined) fail(`undeclared reference to '${x.fn}' (in container '')`, x.pos);
-        } else if (x.target.k === 'id' && !scope.has(x.target.name) && GLOBAL_FUNCTIONS[`${x.target.name}.${x.fn}`] !== undefined) {
-          // namespaced function such as optional.of(...)
-        } else {
-          if (MEMBER_FUNCTIONS[x.fn] === undefined) fail(`undeclared reference to '${x.fn}' (in container '')`, x.pos);
-          walk(x.target, scope);
-        }
-        for (const a of x.args) walk(a, scope);
-        return;
-      case 'list':
-        for (const a of x.elems) walk(a, scope);
-        return;
-      case 'map':
-        for (const en of x.entries) {
-          walk(en.key, scope);
-          walk(en.value, scope);
-        }
-        return;
-      case 'cond':
-        walk(x.c, scope);
-        walk(x.t, scope);
-        walk(x.f, scope);
-        return;
-      case 'and':
-      case 'or':
-      case 'bin':
-        walk(x.l, scope);
-        walk(x.r, scope);
-        return;
-      case 'not':
-      case 'neg':
-        walk(x.e, scope);
-        return;
-      case 'comp': {
-        walk(x.range, scope);
-        const inner = new Set(scope);
-        inner.add(x.v);
-        if (x.pred !== undefined) walk(x.pred, inner);
-        if (x.xform !== undefined) walk(x.xform, inner);
-        return;
-      }
-    }
-  };
-  walk(e, declared);
-}
-
-function selectedFields(e: Expr): ReadonlySet<string> | undefined {
-  const names = new Set<string>();
-  let dynamic = false;
-  const visit = (x: unknown): void => {
-    if (dynamic || typeof x !== 'object' || x === null) return;
-    if (Array.isArray(x)) {
-      x.forEach(visit);
-      return;
-    }
-    const o = x as Record<string, unknown>;
-    if (o['k'] === 'lit') return;
-    if (o['k'] === 'sel' || o['k'] === 'has') names.add(o['field'] as string);
-    if (o['k'] === 'idx') {
-      const i = o['index'] as Expr;
-      if (i.k === 'lit' && typeof i.v === 'string') names.add(i.v);
-      else if (!(i.k === 'lit' && typeof i.v === 'bigint')) dynamic = true;
-    }
-    for (const v of Object.values(o)) visit(v);
-  };
-  visit(e);
-  return dynamic ? undefined : names;
-}
-
-function mentions(e: Expr, name: string): boolean {
-  let found = false;
-  const visit = (x: unknown): void => {
-    if (found || typeof x !== 'object' || x === null) return;
-    if (Array.isArray(x)) {
-      x.forEach(visit);
-      return;
-    }
-    const o = x as Record<string, unknown>;
-    if (o['k'] === 'id' && o['name'] === name) {
-      found = true;
-      return;
-    }
-    if (o['k'] === 'lit') return;
-    for (const v of Object.values(o)) visit(v);
-  };
-  visit(e);
-  return found;
-}
 
 /** Parses and checks `source` with the given variable names declared; cached per (source, names). */
 export function compile(source: string, declared: readonly string[] = RULE_VARS): Program {
@@ -148,20 +55,10 @@ export function compile(source: string, declared: readonly string[] = RULE_VARS)
   if (hit !== undefined) return hit;
   let result: Program | CelCompileError;
   try {
-    const ast = parse(source);
-    check(ast, new Set(declared));
-    result = {
-      source,
-      usesOldSelf: mentions(ast, 'oldSelf'),
-      fieldNames: selectedFields(ast),
-      eval: (vars) => {
-        resetCost();
-        return evaluate(ast, { vars, parent: undefined });
-      },
-    };
+    result = build(source, declared);
   } catch (err) {
     if (!(err instanceof CelCompileError)) throw err;
-    result = new CelCompileError(`ERROR: <input>:${location(source, err.pos)}: ${err.message}`, err.pos);
+    result = err;
   }
   if (cache.size >= MAX_CACHE) cache.clear();
   cache.set(key, result);
@@ -169,26 +66,68 @@ export function compile(source: string, declared: readonly string[] = RULE_VARS)
   return result;
 }
 
-/** Whether a CRD validation rule compiles (with `self` and `oldSelf` declared). */
+function build(source: string, declared: readonly string[]): Program {
+  const env = environment(declared);
+  let run: ReturnType<typeof env.parse>;
+  try {
+    run = env.parse(source);
+  } catch (err) {
+    throw isLibError(err) ? fromLibCompileError(source, err, isFunctionName) : err;
+  }
+  const { usesOldSelf, fieldNames } = analyse(run.ast, source);
+  const checked = run.check();
+  if (!checked.valid) {
+    const err = checked.error;
+    throw isLibError(err) ? fromLibCompileError(source, err, isFunctionName) : compileError(source, String(err?.message), 0);
+  }
+  const loops: Loop[] = loopsOf(run.ast);
+  const guarded = nested(loops);
+  return {
+    source,
+    usesOldSelf,
+    fieldNames,
+    resultType: checked.type ?? 'dyn',
+    eval: (vars) => {
+      if (guarded) checkCost(loops, vars, (range, bound) => compile(source.slice(range.start, range.end), Object.keys(bound)).eval(bound));
+      try {
+        return run(vars);
+      } catch (err) {
+        if (isLibError(err)) throw fromLibEvalError(err);
+        if (err instanceof RegexError) throw new CelEvalError(err.message);
+        const zone = err instanceof RangeError ? /^Invalid time zone specified: (.*)$/.exec(err.message) : null;
+        if (zone !== null) throw new CelEvalError(`unknown time zone ${zone[1]}`);
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * Whether a CRD validation rule compiles (with `self` and `oldSelf` declared) to a bool; the
+ * error as the apiserver words it (`compilation failed: ERROR: <input>:1:5: ...`).
+ */
 export function compileRule(rule: string): { ok: true } | { ok: false; error: string } {
   try {
-    compile(rule);
+    const p = compile(rule);
+    if (p.resultType !== 'bool' && p.resultType !== 'dyn') return { ok: false, error: 'cel expression must evaluate to a bool' };
     return { ok: true };
   } catch (err) {
-    if (err instanceof CelCompileError) return { ok: false, error: `compilation failed: ${err.message}` };
-    throw err;
+    if (!(err instanceof CelCompileError)) throw err;
+    return { ok: false, error: `${err.stage === 'program' ? 'program instantiation failed' : 'compilation failed'}: ${err.message}` };
   }
 }
 
 /**
- * Compiles (cached) and evaluates `rule` with `vars` bound. Returns the CEL value (ints as
- * bigint, doubles as number, maps built by the expression as Map); throws CelCompileError
- * or CelEvalError.
+ * Compiles (cached) and evaluates `rule` with `vars` bound to JSON data (integral numbers
+ * become ints). Returns the CEL value (ints as bigint, doubles as number, maps built by the
+ * expression as plain objects); throws CelCompileError or CelEvalError.
  */
 export function evaluateCel(rule: string, vars: Record<string, unknown>): unknown {
   const names = Object.keys(vars);
   const declared = names.length === 2 && names.includes('self') && names.includes('oldSelf') ? RULE_VARS : names.sort();
-  return compile(rule, declared).eval(vars);
+  const cel: Record<string, unknown> = {};
+  for (const n of names) cel[n] = fromJson(vars[n]);
+  return compile(rule, declared).eval(cel);
 }
 
 export { CelCompileError, CelEvalError };
