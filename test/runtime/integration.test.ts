@@ -9,6 +9,7 @@ import {
   Controller,
   ControllerRateLimiter,
   EventRecorder,
+  eventNamespace,
   FakeClock,
   Manager,
   RuntimeMetrics,
@@ -201,7 +202,9 @@ describe('controller against the dev cluster', () => {
     await tc.gizmos.jsonPatch(ns, 'g', [{ op: 'remove', path: '/metadata/finalizers/0' }]);
     let cleanups = 0;
     const handlers = { apply: async () => {}, cleanup: async () => void cleanups++ };
-    await expect(finalizer(tc.gizmos, stale, name, handlers)).rejects.toThrow();
+    await expect(finalizer(tc.gizmos, stale, name, handlers)).rejects.toThrow(
+      new RegExp(`^removing finalizer ${name.replace(/\./g, '\\.')} on Gizmo ${ns}/g: the object changed since this pass read it`),
+    );
     expect((await tc.gizmos.get(ns, 'g')).metadata?.finalizers).toEqual([name]);
     // the retry works from a fresh object (cleanup is idempotent: it ran twice)
     await finalizer(tc.gizmos, await tc.gizmos.get(ns, 'g'), name, handlers);
@@ -348,6 +351,32 @@ describe('events', () => {
     await recorder.normal(obj, 'Synced', 'ok');
     const events = (await tc.core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.reason === 'Synced');
     expect(events.map((e) => e.count).sort()).toEqual([1, 2]);
+  });
+});
+
+describe('events about cluster-scoped and namespaced objects', () => {
+  it('writes an Event about a cluster-scoped object to "default" and one about a namespaced object to its namespace, where the API server accepts them', async () => {
+    const ns = await namespace();
+    // A Namespace is cluster-scoped, as the operator's Site is.
+    const nsObj = { apiVersion: 'v1', kind: 'Namespace', ...(await tc.core.readNamespace({ name: ns })) };
+    expect(eventNamespace(nsObj)).toBe('default');
+    const giz = await tc.gizmos.create(gizmo('ev', {}, ns));
+    expect(eventNamespace(giz)).toBe(ns);
+    const recorder = new EventRecorder({ core: tc.core, component: 'runtime-test' });
+    await recorder.warning(nsObj, 'Unreachable', 'site network driver timed out');
+    await recorder.warning(nsObj, 'Unreachable', 'site network driver timed out');
+    await recorder.normal(giz, 'Provisioned', 'done');
+    const cluster = (await tc.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${ns}` })).items;
+    expect(cluster).toHaveLength(1);
+    expect(cluster[0]).toMatchObject({ reason: 'Unreachable', count: 2, involvedObject: { kind: 'Namespace', name: ns } });
+    expect(cluster[0]?.involvedObject.namespace).toBeUndefined();
+    const local = (await tc.core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.reason === 'Provisioned');
+    expect(local).toHaveLength(1);
+    expect(local[0]?.involvedObject).toMatchObject({ kind: 'Gizmo', name: 'ev', namespace: ns });
+    // Anywhere else the API server refuses it: what the recorder must never do.
+    await expect(tc.core.createNamespacedEvent({ namespace: ns, body: { metadata: { name: `misplaced-${ns}` }, involvedObject: { kind: 'Namespace', name: ns }, reason: 'X', message: 'x', type: 'Normal' } }))
+      .rejects.toMatchObject({ code: 422 });
+    await tc.core.deleteNamespacedEvent({ namespace: 'default', name: String(cluster[0]?.metadata?.name) });
   });
 });
 

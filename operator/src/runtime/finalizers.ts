@@ -34,6 +34,30 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResourceClient, JsonPatchOp } from './client.ts';
 import type { ReconcileResult } from './controller.ts';
+import { httpStatus } from './errors.ts';
+
+/**
+ * A guarded finalizer patch whose `test` failed. The API server answers a failed JSON-patch
+ * `test` with a bare 422 "the server rejected our request due to an error in our request" (no
+ * details), which says nothing in a log; this names the object, the finalizer and the cause.
+ */
+export class StaleFinalizerError extends Error {
+  override readonly name = 'StaleFinalizerError';
+}
+
+async function guardedPatch<T extends KubernetesObject>(client: ResourceClient<T>, obj: T, name: string, what: string, ops: JsonPatchOp[]): Promise<void> {
+  const meta = obj.metadata ?? {};
+  try {
+    await client.jsonPatch(meta.namespace, meta.name ?? '', ops);
+  } catch (err) {
+    if (httpStatus(err) !== 422) throw err;
+    const at = meta.namespace ? `${meta.namespace}/${meta.name ?? ''}` : (meta.name ?? '');
+    throw new StaleFinalizerError(
+      `${what} finalizer ${name} on ${obj.kind ?? 'object'} ${at}: the object changed since this pass read it (resourceVersion ${meta.resourceVersion ?? 'unknown'}; the guarded JSON patch's test failed); retrying from a fresh read`,
+      { cause: err },
+    );
+  }
+}
 
 export interface FinalizerHandlers<T> {
   apply(obj: T): Promise<ReconcileResult | void>;
@@ -47,8 +71,6 @@ export async function finalizer<T extends KubernetesObject>(
   handlers: FinalizerHandlers<T>,
 ): Promise<ReconcileResult | void> {
   const meta = obj.metadata ?? {};
-  const ns = meta.namespace;
-  const objName = meta.name ?? '';
   const finalizers = meta.finalizers;
   const index = finalizers?.indexOf(name) ?? -1;
   const deleting = meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null;
@@ -57,7 +79,7 @@ export async function finalizer<T extends KubernetesObject>(
     if (index < 0) return undefined;
     const result = await handlers.cleanup(obj);
     const path = `/metadata/finalizers/${index}`;
-    await client.jsonPatch(ns, objName, [
+    await guardedPatch(client, obj, name, 'removing', [
       { op: 'test', path, value: name },
       { op: 'remove', path },
     ]);
@@ -74,6 +96,6 @@ export async function finalizer<T extends KubernetesObject>(
         { op: 'test', path: '/metadata/resourceVersion', value: meta.resourceVersion ?? '' },
         { op: 'add', path: '/metadata/finalizers', value: [name] },
       ];
-  await client.jsonPatch(ns, objName, ops);
+  await guardedPatch(client, obj, name, 'adding', ops);
   return undefined;
 }
