@@ -46,5 +46,5 @@ spec:
 YAML
 kubectl -n occupiers wait --for=jsonpath='{.status.phase}'=Succeeded decommission/quill-legal-now --timeout=180s
 kubectl -n occupiers wait --for=jsonpath='{.status.phase}'=Decommissioned occupiers/quill-legal --timeout=60s
-kubectl get occupier -A
+kubectl get tenancy -A
 echo "e2e:kind passed"
