@@ -38,7 +38,7 @@ export interface DevClusterOptions {
   crds?: unknown[];
   /** Durability policy, see log.ts: 'interval' (default: ack after write(2), fdatasync every 50 ms), 'batch' (ack after fdatasync), 'none'. */
   fsync?: FsyncPolicy;
-  /** Interval of watch bookmarks when allowWatchBookmarks=true. Default 5,000 ms. */
+  /** Interval of watch bookmarks when allowWatchBookmarks=true. Default 60,000 ms (the real server's: about once a minute; and 2 s before a watch's timeoutSeconds). */
   bookmarkIntervalMs?: number;
 }
 
@@ -129,6 +129,7 @@ async function startLocked(dataDir: string, opts: DevClusterOptions): Promise<De
   const resources = new Resources(store, engine, { crdsChanged: syncCrds });
   resources.namespaced = () => registry.all().filter((r) => r.namespaced && !r.virtual);
   resources.crdInstances = (crd: Obj) => infoFromCrd(crd);
+  resources.kindsOf = (apiVersion: string) => new Set(registry.all().filter((r) => r.versions.some((v) => (r.group ? `${r.group}/${v}` : v) === apiVersion)).map((r) => r.kind));
   const ctxFor = (info: ResourceInfo, name?: string): Ctx => ({ info, version: info.version, ns: undefined, name, q: new URLSearchParams(), userAgent: 'devcluster' });
   const nsInfo = registry.lookup('', 'v1', 'namespaces') as ResourceInfo;
   for (const ns of BOOT_NAMESPACES) {
@@ -152,7 +153,7 @@ async function startLocked(dataDir: string, opts: DevClusterOptions): Promise<De
   let port = 0;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const { server, closers } = createApiServer({
-    registry, resources, store, token, cert: leaf.certPem, key: leaf.keyPem, bookmarkMs: opts.bookmarkIntervalMs ?? 5_000,
+    registry, resources, store, token, cert: leaf.certPem, key: leaf.keyPem, bookmarkMs: opts.bookmarkIntervalMs ?? 60_000,
     address: () => `${urlHost}:${port}`,
   });
   try {

@@ -6,6 +6,7 @@ import type { Obj } from './errors.ts';
 import { both, fieldMatcher, labelMatcher } from './selectors.ts';
 import type { Matcher } from './selectors.ts';
 import { deliver, eventLine } from './store.ts';
+import { goJsonError } from './gojson.ts';
 import type { EventType, Store, StoreEvent, Watcher } from './store.ts';
 import { columnsFor, table, tableRow, tableColumns, wantsTable } from './table.ts';
 import type { Ctx, Resources } from './resources.ts';
@@ -22,11 +23,24 @@ const metaOf = (o: Obj): Obj => (o['metadata'] as Obj | undefined) ?? {};
 interface Token { rv: number; start: string }
 
 function decodeToken(s: string): Token {
-  try {
-    const t = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Partial<Token>;
-    if (typeof t.rv === 'number' && typeof t.start === 'string') return { rv: t.rv, start: t.start };
-  } catch { /* fall through */ }
-  throw badRequest(`continue key is not valid: ${s}`);
+  const invalidToken = (why: string): ApiError => badRequest(`invalid continue token: continue key is not valid: ${why}`);
+  const bad = s.search(/[^A-Za-z0-9_-]/);
+  if (bad >= 0) throw invalidToken(`illegal base64 data at input byte ${bad}`);
+  const text = Buffer.from(s, 'base64url').toString('utf8');
+  let t: Partial<Token>;
+  try { t = JSON.parse(text) as Partial<Token>; } catch { throw invalidToken(goJsonError(text) ?? 'unexpected end of JSON input'); }
+  if (typeof t.rv === 'number' && typeof t.start === 'string') return { rv: t.rv, start: t.start };
+  throw invalidToken('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+}
+
+/** A resourceVersion query parameter must be an unsigned integer (Go's strconv.ParseUint message). */
+export function checkResourceVersionParam(q: URLSearchParams, kind: 'list' | 'get' | 'watch'): void {
+  const rv = q.get('resourceVersion');
+  if (rv === null || rv === '' || /^\d+$/.test(rv)) return;
+  const why = `resourceVersion: Invalid value: ${JSON.stringify(rv)}: strconv.ParseUint: parsing ${JSON.stringify(rv)}: invalid syntax`;
+  // A list reports it as a bad request; get and watch as an internal error (no reason), as the real server does.
+  if (kind === 'list') throw badRequest(`invalid resource version: ${why}`);
+  throw new ApiError(500, '', why);
 }
 
 export interface ListOutput { body: string; contentType: string }
@@ -34,7 +48,10 @@ export interface ListOutput { body: string; contentType: string }
 export function list(res: Resources, store: Store, ctx: Ctx, accept: string | undefined): ListOutput {
   const r = ctx.info;
   const match = matcherOf(ctx);
-  const limit = Number(ctx.q.get('limit') ?? 0);
+  checkResourceVersionParam(ctx.q, 'list');
+  const limitParam = ctx.q.get('limit');
+  if (limitParam !== null && limitParam !== '' && !/^[-+]?\d+$/.test(limitParam)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(limitParam)}: invalid syntax`);
+  const limit = Number(limitParam ?? 0);
   const cont = ctx.q.get('continue');
   let rv = store.rev;
   let items: Obj[];
@@ -91,7 +108,7 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
   const av = r.group ? `${r.group}/${ctx.version}` : ctx.version;
   const rvParam = ctx.q.get('resourceVersion') ?? '';
   const sendInitial = ctx.q.get('sendInitialEvents') === 'true';
-  if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+  checkResourceVersionParam(ctx.q, 'watch');
   const since = Number(rvParam || 0);
   const backlog = rvParam === '' || rvParam === '0' || sendInitial ? undefined : store.eventsSince(r.key, since);
   out.writeHead(200, { 'Content-Type': asTable ? 'application/json;as=Table;v=v1;g=meta.k8s.io' : 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
@@ -119,15 +136,19 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
     }
   };
   const watcher: Watcher = { after: rvParam === '' || rvParam === '0' || sendInitial ? store.rev : since, key: r.key, ns: ctx.ns, match, send };
+  /** The revision the watch starts from (before any replay): what its progress bookmarks must exceed. */
+  const startRv = watcher.after;
   let unsubscribe = (): void => undefined;
   let timer: NodeJS.Timeout | undefined;
   let bookmarks: NodeJS.Timeout | undefined;
+  let preDeadline: NodeJS.Timeout | undefined;
   const close = (): void => {
     if (closed) return;
     closed = true;
     unsubscribe();
     if (timer) clearTimeout(timer);
     if (bookmarks) clearInterval(bookmarks);
+    if (preDeadline) clearTimeout(preDeadline);
     opts.closers.delete(close);
     if (corked) uncork();
     out.end();
@@ -151,14 +172,19 @@ export function watch(res: Resources, store: Store, ctx: Ctx, req: IncomingMessa
     }
   }
   const bookmark = (extra: Obj = {}): void => {
-    write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.kind, apiVersion: av, metadata: { resourceVersion: String(Math.max(watcher.after, store.publishedRv)), ...extra } })}}\n`);
+    write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: r.kind, apiVersion: av, metadata: { resourceVersion: String(Math.max(watcher.after, store.publishedRvOf(r.key))), ...extra } })}}\n`);
   };
   const allowBookmarks = ctx.q.get('allowWatchBookmarks') === 'true';
+  // As the real server's cacher (one per resource): a progress bookmark only once this resource
+  // was written after the revision the watch started from.
+  const progress = (): void => { if (store.publishedRvOf(r.key) > startRv) bookmark(); };
   if (sendInitial && allowBookmarks) bookmark({ annotations: { 'k8s.io/initial-events-end': 'true' } });
   unsubscribe = store.subscribe(watcher);
-  if (allowBookmarks) bookmarks = setInterval(() => bookmark(), opts.bookmarkMs);
+  if (allowBookmarks) bookmarks = setInterval(progress, opts.bookmarkMs);
   const timeout = Number(ctx.q.get('timeoutSeconds') ?? 0);
   if (timeout > 0) timer = setTimeout(close, timeout * 1000);
+  // As the real server's cacher: a bookmark 2 s before the watch's deadline (when that is still ahead).
+  if (allowBookmarks && timeout > 2) preDeadline = setTimeout(progress, timeout * 1000 - 2000);
 }
 
 export { ApiError };

@@ -1,6 +1,6 @@
 // OpenAPI v3 documents per group/version (what kubectl explain, kubectl apply's
-// field-validation support check and patch-type choice read). v2 is not served: kubectl
-// falls back to v3 or to JSON merge patch without it.
+// field-validation support check and patch-type choice read). v2 (kubectl's client-side
+// validation of a `kind: List`) is in openapiv2.ts.
 import type { Obj } from './errors.ts';
 import type { Registry, ResourceInfo } from './registry.ts';
 

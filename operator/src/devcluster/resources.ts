@@ -3,16 +3,17 @@
 // preconditions, dry-run, field validation and managedFields.
 import { randomUUID } from 'node:crypto';
 import { load as loadYaml } from 'js-yaml';
-import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound, STALE } from './errors.ts';
-import type { Obj } from './errors.ts';
+import { ApiError, alreadyExists, badRequest, conflict, invalid, invalidValue, notFound, qualified, STALE } from './errors.ts';
+import type { Obj, StatusCause } from './errors.ts';
 import { deepEqual, isObj, jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { serverSideApply, updateManagedFields } from './apply.ts';
-import { checkCustomResource, checkName, fieldValidation } from './validation.ts';
+import { checkCustomResource, checkName, fieldValidation, hasRules, NOT_CHECKED, pruneDecodedFields, strictDecoding } from './validation.ts';
 import type { SchemaEngine } from './validation.ts';
 import type { ResourceInfo } from './registry.ts';
 import type { Store } from './store.ts';
 import { checkCrd, crdStatus } from './crds.ts';
-import { toCoreEvent, toEventsV1 } from './events.ts';
+import { toCoreEvent, toEventsV1, validateEvent } from './events.ts';
+import { goJsonError } from './gojson.ts';
 
 export interface Ctx {
   info: ResourceInfo;
@@ -22,6 +23,8 @@ export interface Ctx {
   sub?: string | undefined;
   q: URLSearchParams;
   userAgent: string;
+  /** Keys repeated in the JSON body (strict decoding: 400 with Strict, warnings with Warn). */
+  duplicates?: string[];
 }
 
 export interface Result { code: number; body: Obj | string; warnings?: string[] }
@@ -32,6 +35,39 @@ const meta = (o: Obj | undefined): Obj => (isObj(o?.['metadata']) ? (o['metadata
 const apiVersionOf = (r: ResourceInfo, v: string): string => (r.group ? `${r.group}/${v}` : v);
 export const idOf = (r: ResourceInfo, ns: string | undefined, name: string): string => (r.namespaced ? `${ns ?? ''}/${name}` : name);
 const PROTECTED_NS = new Set(['default', 'kube-system', 'kube-public']);
+/** An Event's object references are atomic structs: managedFields own them whole. */
+const EVENT_FIELDS_SCHEMA: Obj = {
+  properties: Object.fromEntries(['involvedObject', 'related', 'regarding'].map((k) => [k, { 'x-kubernetes-map-type': 'atomic' }])),
+};
+/** The label the real server puts on every namespace (NamespaceDefaultLabelName). */
+const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** core.MaxSecretSize: the total of a ConfigMap's or Secret's data. */
+const MAX_DATA_BYTES = 1024 * 1024;
+
+/**
+ * The few built-in conversions and validations that matter in practice: a Secret's stringData is
+ * folded into data (as the real server's decoding does), ConfigMap and Secret data at most 1 MiB.
+ */
+function checkBuiltin(r: ResourceInfo, o: Obj, name: string): void {
+  if (r.key !== '/configmaps' && r.key !== '/secrets') return;
+  if (r.key === '/secrets' && o['stringData'] !== undefined) {
+    const folded: Obj = { ...(isObj(o['data']) ? o['data'] : {}) };
+    if (isObj(o['stringData'])) for (const [k, v] of Object.entries(o['stringData'])) folded[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    delete o['stringData'];
+    o['data'] = folded;
+  }
+  let total = 0;
+  const data = isObj(o['data']) ? o['data'] : {};
+  for (const v of Object.values(data)) {
+    if (typeof v !== 'string') continue;
+    total += r.key === '/secrets' ? Buffer.byteLength(v, 'base64') : Buffer.byteLength(v, 'utf8');
+  }
+  if (r.key === '/configmaps' && isObj(o['binaryData'])) for (const v of Object.values(o['binaryData'])) if (typeof v === 'string') total += Buffer.byteLength(v, 'base64');
+  if (total > MAX_DATA_BYTES) {
+    // ConfigMaps name the whole object (an empty path, printed "[]"); Secrets their data.
+    throw invalid(r.kind, '', name, [{ reason: 'FieldValueTooLong', field: r.key === '/configmaps' ? '[]' : 'data', message: `Too long: may not be more than ${MAX_DATA_BYTES} bytes` }]);
+  }
+}
 
 export interface Hooks {
   /** Called after a CRD is written or removed (the registry must be rebuilt). */
@@ -94,29 +130,74 @@ export class Resources {
   private checkKind(ctx: Ctx, o: Obj): void {
     const r = ctx.info;
     const av = apiVersionOf(r, ctx.version);
-    if (o['kind'] !== undefined && o['kind'] !== r.kind) {
-      throw badRequest(`the API version in the data (${String(o['apiVersion'])}) does not match the expected API version (${av})`);
-    }
-    if (o['apiVersion'] !== undefined && o['apiVersion'] !== av && !r.versions.some((v) => apiVersionOf(r, v) === o['apiVersion'])) {
-      throw badRequest(`the API version in the data (${String(o['apiVersion'])}) does not match the expected API version (${av})`);
+    const kind = o['kind'];
+    const apiVersion = o['apiVersion'];
+    const versionOk = apiVersion === undefined || apiVersion === av || r.versions.some((v) => apiVersionOf(r, v) === apiVersion);
+    if (r.builtin) {
+      // The scheme's decoding errors: `<kind> in version "<v>" cannot be handled as a <Kind>: ...`.
+      const k = typeof kind === 'string' && kind !== '' ? kind : r.kind;
+      const given = typeof apiVersion === 'string' && apiVersion !== '' ? apiVersion : av;
+      const ver = given.includes('/') ? given.slice(given.indexOf('/') + 1) : given;
+      const prefix = `${k} in version ${JSON.stringify(ver)} cannot be handled as a ${r.kind}`;
+      if (!versionOk || (k !== r.kind && !this.kindsOf(given).has(k))) {
+        throw badRequest(`${prefix}: no kind ${JSON.stringify(k)} is registered for version ${JSON.stringify(given)} in scheme "pkg/runtime/scheme.go:111"`);
+      }
+      if (k !== r.kind) {
+        const internal = r.group === '' || r.group === 'events.k8s.io' ? 'core' : r.group.split('.')[0] ?? r.group;
+        throw badRequest(`${prefix}: converting (${ver}.${k}) to (${internal}.${r.kind}): unknown conversion`);
+      }
+    } else {
+      if (!versionOk) throw badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${av})`);
+      if (kind !== undefined && kind !== r.kind) {
+        const name = String(meta(o)['name'] ?? ctx.name ?? '');
+        throw invalid(String(kind), r.group, name, [{ reason: 'FieldValueInvalid', field: 'kind', message: invalidValue(kind, `must be ${r.kind}`) }]);
+      }
     }
     o['apiVersion'] = apiVersionOf(r, r.version);
     o['kind'] = r.kind;
+  }
+
+  /** Kinds served in a group/version (for the built-in decoding errors). */
+  kindsOf: (apiVersion: string) => Set<string> = () => new Set();
+
+  /** What managedFields describe: the object as the request's API version shows it (events.k8s.io names its fields its own way). */
+  private fieldsView(r: ResourceInfo, o: Obj): Obj {
+    return r.group === 'events.k8s.io' ? toEventsV1(o) : o;
+  }
+
+  private fieldsSchema(r: ResourceInfo): Obj | undefined {
+    return r.key === '/events' ? EVENT_FIELDS_SCHEMA : r.schemas.get(r.version);
+  }
+
+  /** Events: the real server's namespace rules (and events.k8s.io/v1's strict ones); group "" on both APIs. */
+  private checkEvent(ctx: Ctx, o: Obj, name: string, old: Obj | undefined): void {
+    const causes = validateEvent(o, ctx.ns ?? '', ctx.info.group === 'events.k8s.io', old);
+    if (causes.length) throw invalid('Event', '', name, causes);
   }
 
   /** Schema checks for custom resources and CRDs; returns warnings. */
   private validateObject(ctx: Ctx, o: Obj, old: Obj | undefined): string[] {
     const r = ctx.info;
     const name = String(meta(o)['name'] ?? '');
-    if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') { checkCrd(o, this.engine); return []; }
-    if (r.builtin || !this.engine) return [];
+    const mode = fieldValidation(ctx.q);
+    // Fields the decoding drops: a built-in's in document order; a custom resource's metadata ones
+    // sorted, ahead of its pruned fields (sorted too).
+    const dropped = ctx.sub === 'status' ? [] : pruneDecodedFields(r.key, o, r.builtin);
+    if (!r.builtin) dropped.sort();
+    const dups = [...(ctx.duplicates ?? []).map((d) => `duplicate field "${d}"`), ...dropped.map((u) => `unknown field "${u}"`)];
+    const decodingOnly = (): string[] => {
+      if (dups.length && mode === 'Strict') throw strictDecoding(r.kind, ctx.version, dups);
+      return mode === 'Warn' ? dups : [];
+    };
+    if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') { const w = decodingOnly(); checkCrd(o, this.engine); return w; }
+    if (r.builtin || !this.engine) return decodingOnly();
     const full = r.schemas.get(r.version);
-    if (!full || Object.keys(full).length === 0) return [];
+    if (!full || Object.keys(full).length === 0) return decodingOnly();
     // A status write keeps everything else from the stored (already valid) object: only status
     // is pruned, defaulted and validated (the real server's validation ratcheting has the same
     // effect on unchanged fields).
     const schema = ctx.sub === 'status' && r.statusSubresource ? statusOnly(full) : full;
-    return checkCustomResource(this.engine, schema, o, old, fieldValidation(ctx.q), { kind: r.kind, group: r.group, version: ctx.version, name });
+    return checkCustomResource(this.engine, schema, o, old, mode, { kind: r.kind, group: r.group, version: ctx.version, name }, dups);
   }
 
   async create(ctx: Ctx, body: unknown, ssaManager?: string): Promise<Result> {
@@ -136,7 +217,9 @@ export class Resources {
     } else delete m['namespace'];
     if (!m['name']) {
       if (typeof m['generateName'] !== 'string' || !m['generateName']) {
-        throw invalid(r.kind, r.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+        // A blocking error: a CRD with CEL rules adds that they were not checked.
+        const skipped = !r.builtin && hasRules(r.schemas.get(r.version)) ? [NOT_CHECKED] : [];
+        throw invalid(r.kind, r.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }, ...skipped]);
       }
       let n: string;
       do {
@@ -148,6 +231,11 @@ export class Resources {
     checkName(name, r.kind, r.group, r.key === '/namespaces');
     const id = idOf(r, ctx.ns, name);
     this.checkNamespace(ctx, name);
+    if (r.key === '/events') this.checkEvent(ctx, o, name, undefined);
+    checkBuiltin(r, o, name);
+    if (m['resourceVersion'] !== undefined && m['resourceVersion'] !== '' && ssaManager === undefined) {
+      throw new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
+    }
     if (this.store.get(r.key, id)) throw alreadyExists(r.plural, r.group, name);
     m['uid'] = randomUUID();
     m['creationTimestamp'] = rfc3339();
@@ -157,13 +245,15 @@ export class Resources {
     if (!r.builtin || r.key === 'apiextensions.k8s.io/customresourcedefinitions') m['generation'] = 1;
     if (r.statusSubresource && !r.builtin) delete o['status'];
     if (r.key === '/secrets' && !o['type']) o['type'] = 'Opaque';
+    if (r.key === '/namespaces') m['labels'] = { ...(isObj(m['labels']) ? m['labels'] : {}), [NS_NAME_LABEL]: name };
+    const warnings = this.validateObject(ctx, o, undefined);
+    if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') o['status'] = crdStatus(o);
+    if (ssaManager === undefined) m['managedFields'] = updateManagedFields(undefined, this.fieldsView(r, o), this.manager(ctx), apiVersionOf(r, ctx.version), this.fieldsSchema(r));
+    // Set by the namespace strategy after the field manager has seen the request.
     if (r.key === '/namespaces') {
       o['spec'] = { finalizers: ['kubernetes'] };
       o['status'] = { phase: 'Active' };
     }
-    const warnings = this.validateObject(ctx, o, undefined);
-    if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') o['status'] = crdStatus(o);
-    if (ssaManager === undefined) m['managedFields'] = updateManagedFields(undefined, o, this.manager(ctx), apiVersionOf(r, ctx.version), r.schemas.get(r.version));
     if (this.dryRun(ctx)) return { code: 201, body: this.view(o, r, ctx.version), warnings };
     const { durable } = this.store.put(r.key, id, o);
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') this.hooks.crdsChanged();
@@ -179,7 +269,8 @@ export class Resources {
     if (!old) throw notFound(r.plural, r.group, ctx.name ?? '');
     const rv = meta(body)['resourceVersion'];
     if ((rv === undefined || rv === '') && !r.builtin) {
-      throw invalid(r.kind, r.group, ctx.name ?? '', [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+      // Raised by the storage layer: it names the resource, not the kind.
+      throw invalid(r.plural, r.group, ctx.name ?? '', [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0: must be specified for an update' }]);
     }
     return this.write(ctx, old, body, undefined);
   }
@@ -191,7 +282,7 @@ export class Resources {
     const base = old ? this.view(old, r, ctx.version) : undefined;
     const ct = contentType.split(';')[0]?.trim() ?? '';
     const parse = (): unknown => {
-      try { return JSON.parse(raw) as unknown; } catch (e) { throw badRequest(`error decoding patch: ${(e as Error).message}`); }
+      try { return JSON.parse(raw) as unknown; } catch { throw badRequest(`error decoding patch: ${goJsonError(raw) ?? 'unexpected end of JSON input'}`); }
     };
     if (ct === 'application/apply-patch+yaml') {
       let applied: unknown;
@@ -259,10 +350,13 @@ export class Resources {
       }
     }
     if (Array.isArray(m['finalizers']) && m['finalizers'].length === 0) delete m['finalizers'];
+    if (r.key === '/events') this.checkEvent(ctx, o, String(om['name']), old);
+    if (r.key === '/namespaces') m['labels'] = { ...(isObj(m['labels']) ? m['labels'] : {}), [NS_NAME_LABEL]: String(om['name']) };
+    checkBuiltin(r, o, String(om['name']));
     const warnings = this.validateObject(ctx, o, old);
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') o['status'] = crdStatus(o);
     if (om['generation'] !== undefined && !deepEqual(withoutMetaStatus(o, statusSub), withoutMetaStatus(old, statusSub))) m['generation'] = Number(om['generation']) + 1;
-    if (ssaManager === undefined) m['managedFields'] = updateManagedFields(old, o, this.manager(ctx), apiVersionOf(r, ctx.version), r.schemas.get(r.version), ctx.sub);
+    if (ssaManager === undefined) m['managedFields'] = updateManagedFields(this.fieldsView(r, old), this.fieldsView(r, o), this.manager(ctx), apiVersionOf(r, ctx.version), this.fieldsSchema(r), ctx.sub);
     if (deepEqual(withoutRv(o), withoutRv(old))) return { code: 200, body: this.view(old, r, ctx.version), warnings };
     if (!m['managedFields'] || (Array.isArray(m['managedFields']) && m['managedFields'].length === 0)) delete m['managedFields'];
     if (this.dryRun(ctx)) return { code: 200, body: this.view(o, r, ctx.version), warnings };
@@ -282,56 +376,90 @@ export class Resources {
   async remove(ctx: Ctx, body: unknown): Promise<Result> {
     const r = ctx.info;
     const id = idOf(r, ctx.ns, ctx.name ?? '');
-    const old = this.store.get(r.key, id);
-    if (!old) throw notFound(r.plural, r.group, ctx.name ?? '');
-    const opts = isObj(body) ? body : {};
-    const pre = isObj(opts['preconditions']) ? opts['preconditions'] : {};
-    const om = meta(old);
-    if (pre['uid'] !== undefined && pre['uid'] !== om['uid']) {
-      throw conflict(r.plural, r.group, ctx.name ?? '', `Precondition failed: UID in precondition: ${String(pre['uid'])}, UID in object meta: ${String(om['uid'])}`);
-    }
-    if (pre['resourceVersion'] !== undefined && pre['resourceVersion'] !== om['resourceVersion']) {
-      throw conflict(r.plural, r.group, ctx.name ?? '', `Precondition failed: ResourceVersion in precondition: ${String(pre['resourceVersion'])}, ResourceVersion in object meta: ${String(om['resourceVersion'])}`);
-    }
     if (r.key === '/namespaces' && PROTECTED_NS.has(ctx.name ?? '')) {
       throw new ApiError(403, 'Forbidden', `namespaces "${ctx.name ?? ''}" is forbidden: this namespace may not be deleted`, { name: ctx.name, kind: 'namespaces' });
     }
-    const policy = ctx.q.get('propagationPolicy') ?? opts['propagationPolicy'];
-    if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(String(policy))) {
-      throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${String(policy)}"`);
+    const old = this.store.get(r.key, id);
+    if (!old) throw notFound(r.plural, r.group, ctx.name ?? '');
+    const opts = deleteOptions(ctx, body);
+    const om = meta(old);
+    const pre = opts.preconditions;
+    if (r.key === '/namespaces') {
+      // The namespace REST's own messages.
+      if (pre.uid !== undefined && pre.uid !== om['uid']) {
+        throw conflict(r.plural, r.group, ctx.name ?? '', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(om['uid'])}`);
+      }
+      if (pre.resourceVersion !== undefined && pre.resourceVersion !== om['resourceVersion']) {
+        throw conflict(r.plural, r.group, ctx.name ?? '', `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(om['resourceVersion'])}`);
+      }
+    } else {
+      // rest.BeforeDelete: the conflict names the Kind, not the resource.
+      const onKind = (why: string): ApiError => new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r.kind, r.group)} "${ctx.name ?? ''}": ${why}`, { name: ctx.name, group: r.group, kind: r.kind });
+      if (pre.uid !== undefined && pre.uid !== om['uid']) {
+        throw onKind(`the UID in the precondition (${pre.uid}) does not match the UID in record (${String(om['uid'])}). The object might have been deleted and then recreated`);
+      }
+      if (pre.resourceVersion !== undefined && pre.resourceVersion !== om['resourceVersion']) {
+        throw onKind(`the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${String(om['resourceVersion'])}). The object might have been modified`);
+      }
     }
-    if (this.dryRun(ctx, opts)) return { code: 200, body: this.view(old, r, ctx.version) };
-    const res = this.deleteObject(r, id);
+    if (opts.dryRun) {
+      const planned = this.plannedDeletion(r, old, opts);
+      return { code: 200, body: planned ? this.view(planned, r, ctx.version) : deletedStatus(r, old) };
+    }
+    const res = this.deleteObject(r, id, opts);
     await this.store.drain();
-    return { code: 200, body: this.view(res, r, ctx.version) };
+    return { code: 200, body: res.deleted ? deletedStatus(r, res.obj) : this.view(res.obj, r, ctx.version) };
+  }
+
+  /**
+   * What a delete leaves behind: the object marked deleting (finalizers pending, with the garbage
+   * collector's `orphan` / `foregroundDeletion` ones as the options ask), or undefined when it goes now.
+   */
+  private plannedDeletion(r: ResourceInfo, old: Obj, opts: DeleteOpts): Obj | undefined {
+    const om = meta(old);
+    const isNs = r.key === '/namespaces';
+    const current = Array.isArray(om['finalizers']) ? (om['finalizers'] as string[]) : [];
+    // Events have no garbage collection policy ("Unsupported"); a namespace's finalizers change on its first delete only.
+    const finalizers = r.key === '/events' || (isNs && om['deletionTimestamp']) ? current : gcFinalizers(current, opts);
+    const changed = finalizers.length !== current.length || finalizers.some((f, i) => f !== current[i]);
+    if (finalizers.length === 0 && !(isNs && (this.namespaceBusy(String(om['name'])) || !om['deletionTimestamp']))) return undefined;
+    if (om['deletionTimestamp'] && !changed) return old;
+    const m: Obj = { ...om };
+    if (finalizers.length) m['finalizers'] = finalizers; else delete m['finalizers'];
+    if (!om['deletionTimestamp']) {
+      m['deletionTimestamp'] = rfc3339();
+      if (!isNs) m['deletionGracePeriodSeconds'] = 0;
+      if (m['generation'] !== undefined) m['generation'] = Number(m['generation']) + 1;
+    }
+    const o: Obj = { ...old, metadata: m };
+    if (isNs) o['status'] = { ...(isObj(old['status']) ? old['status'] : {}), phase: 'Terminating' };
+    return o;
   }
 
   /** Deletes now, or marks deleting while finalizers remain (namespaces: while content remains). */
-  deleteObject(r: ResourceInfo, id: string): Obj {
+  deleteObject(r: ResourceInfo, id: string, opts: DeleteOpts = NO_DELETE_OPTIONS): { obj: Obj; deleted: boolean } {
     const old = this.store.get(r.key, id);
-    if (!old) return {};
+    if (!old) return { obj: {}, deleted: false };
     const om = meta(old);
     const ns = typeof om['namespace'] === 'string' ? om['namespace'] : undefined;
     const isNs = r.key === '/namespaces';
-    const finalizers = Array.isArray(om['finalizers']) && om['finalizers'].length > 0;
-    if (finalizers || (isNs && this.namespaceBusy(String(om['name'])))) {
-      if (om['deletionTimestamp']) return old;
-      const m: Obj = { ...om, deletionTimestamp: rfc3339(), deletionGracePeriodSeconds: 0 };
-      if (m['generation'] !== undefined) m['generation'] = Number(m['generation']) + 1;
-      const o: Obj = { ...old, metadata: m };
-      if (isNs) o['status'] = { phase: 'Terminating' };
-      this.store.put(r.key, id, o);
-      if (isNs) setImmediate(() => this.terminateNamespace(String(om['name'])));
-      return o;
+    const planned = this.plannedDeletion(r, old, opts);
+    if (planned) {
+      if (planned === old) return { obj: old, deleted: false };
+      this.store.put(r.key, id, planned);
+      if (isNs && !om['deletionTimestamp']) setImmediate(() => this.terminateNamespace(String(om['name'])));
+      return { obj: planned, deleted: false };
     }
     const gone = this.store.remove(r.key, id);
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') this.removeCrdInstances(old);
     this.afterRemove(r, ns);
-    return gone?.obj ?? old;
+    return { obj: gone?.obj ?? old, deleted: true };
   }
 
-  deleteCollection(ctx: Ctx, objs: Obj[]): Obj[] {
-    return objs.map((o) => this.deleteObject(ctx.info, idOf(ctx.info, String(meta(o)['namespace'] ?? ''), String(meta(o)['name']))));
+  deleteCollection(ctx: Ctx, objs: Obj[], body: unknown): Obj[] {
+    const opts = deleteOptions(ctx, body);
+    if (opts.dryRun) return objs;
+    return objs.map((o) => this.deleteObject(ctx.info, idOf(ctx.info, String(meta(o)['namespace'] ?? ''), String(meta(o)['name'])), opts).obj);
   }
 
   namespaced: () => ResourceInfo[] = () => [];
@@ -343,7 +471,9 @@ export class Resources {
 
   private terminateNamespace(ns: string): void {
     for (const r of this.namespaced()) {
-      for (const o of this.store.list(r.key, ns)) this.deleteObject(r, idOf(r, ns, String(meta(o)['name'])));
+      for (const o of this.store.list(r.key, ns)) {
+        try { this.deleteObject(r, idOf(r, ns, String(meta(o)['name']))); } catch { /* too large to mark deleting: left, as the real controller would retry */ }
+      }
     }
     this.afterRemove(undefined, ns);
   }
@@ -363,6 +493,72 @@ export class Resources {
     if (!r) return;
     for (const o of this.store.list(r.key)) this.store.remove(r.key, idOf(r, String(meta(o)['namespace'] ?? ''), String(meta(o)['name'])));
   }
+}
+
+interface DeleteOpts {
+  policy: string | undefined;
+  orphanDependents: boolean | undefined;
+  preconditions: { uid?: string; resourceVersion?: string };
+  dryRun: boolean;
+}
+
+const NO_DELETE_OPTIONS: DeleteOpts = { policy: undefined, orphanDependents: undefined, preconditions: {}, dryRun: false };
+
+/** DeleteOptions from the body and the query, validated as the real server does (422 DeleteOptions.meta.k8s.io). */
+function deleteOptions(ctx: Ctx, body: unknown): DeleteOpts {
+  const b = isObj(body) ? body : {};
+  const qp = ctx.q.get('propagationPolicy');
+  const rawPolicy = qp ?? b['propagationPolicy'];
+  const policy = rawPolicy === undefined || rawPolicy === null ? undefined : String(rawPolicy);
+  const qo = ctx.q.get('orphanDependents');
+  const orphanDependents = qo !== null ? qo === 'true' : typeof b['orphanDependents'] === 'boolean' ? b['orphanDependents'] : undefined;
+  const causes: StatusCause[] = [];
+  if (orphanDependents !== undefined && policy !== undefined) {
+    causes.push({ reason: 'FieldValueInvalid', field: 'propagationPolicy', message: invalidValue(policy, 'orphanDependents and deletionPropagation cannot be both set') });
+  }
+  if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) {
+    causes.push({ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"` });
+  }
+  if (causes.length) throw invalid('DeleteOptions', 'meta.k8s.io', '', causes);
+  const pre = isObj(b['preconditions']) ? b['preconditions'] : {};
+  const dry = b['dryRun'];
+  return {
+    policy, orphanDependents,
+    preconditions: {
+      ...(typeof pre['uid'] === 'string' ? { uid: pre['uid'] } : {}),
+      ...(typeof pre['resourceVersion'] === 'string' ? { resourceVersion: pre['resourceVersion'] } : {}),
+    },
+    dryRun: ctx.q.getAll('dryRun').includes('All') || (Array.isArray(dry) && dry.includes('All')),
+  };
+}
+
+/**
+ * The garbage collector's finalizers after a delete (deletionFinalizersForGarbageCollection): the
+ * options decide `orphan` / `foregroundDeletion`, else the ones already there stay. Nothing in the
+ * dev cluster removes them (no garbage collector, as on a control plane without kube-controller-manager).
+ */
+function gcFinalizers(current: string[], o: DeleteOpts): string[] {
+  let orphan: boolean;
+  let foreground: boolean;
+  if (o.orphanDependents !== undefined) { orphan = o.orphanDependents; foreground = false; } else if (o.policy !== undefined) {
+    orphan = o.policy === 'Orphan';
+    foreground = o.policy === 'Foreground';
+  } else {
+    const first = current.find((f) => f === 'orphan' || f === 'foregroundDeletion');
+    orphan = first === 'orphan';
+    foreground = first === 'foregroundDeletion';
+  }
+  const out = current.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+  if (orphan) out.push('orphan');
+  if (foreground) out.push('foregroundDeletion');
+  const same = out.length === current.length && out.every((f) => current.includes(f));
+  return same ? current : out;
+}
+
+/** The Status the real server answers an immediate delete with (stores that do not return the deleted object). */
+function deletedStatus(r: ResourceInfo, o: Obj): Obj {
+  const m = meta(o);
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: m['name'], ...(r.group ? { group: r.group } : {}), kind: r.plural, uid: m['uid'] } };
 }
 
 const statusSchemas = new WeakMap<Obj, Obj>();

@@ -4,16 +4,24 @@ import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { ApiError, badRequest } from './errors.ts';
+import { ApiError, badRequest, methodNotAllowed, noSuchResource, notFound, unrecognized } from './errors.ts';
 import type { Obj } from './errors.ts';
 import { aggregated, AGGREGATED_CT, apiGroup, apiGroupList, apiVersions, resourceList, version, wantsAggregated } from './discovery.ts';
 import { v3Doc, v3Index } from './openapi.ts';
-import { list, watch } from './lists.ts';
+import { checkResourceVersionParam, list, watch } from './lists.ts';
 import type { Registry, ResourceInfo } from './registry.ts';
 import type { Ctx, Resources, Result } from './resources.ts';
 import type { Store } from './store.ts';
 import { columnsFor, table, wantsTable } from './table.ts';
 import { decodeProtobuf } from './protobuf.ts';
+import { duplicateFields, goJsonError } from './gojson.ts';
+import { isObj } from './patch.ts';
+import { checkWriteOptions, fieldValidation } from './validation.ts';
+import { BUILTINS } from './registry.ts';
+import { V2_PROTOBUF_CT, v2Doc, v2Protobuf, wantsV2Protobuf } from './openapiv2.ts';
+
+/** Groups whose resources are all built in (the others are served by the custom resource handler). */
+const BUILTIN_GROUPS = new Set(BUILTINS.map((r) => r.group));
 
 export interface ServerDeps {
   registry: Registry;
@@ -26,21 +34,37 @@ export interface ServerDeps {
   address: () => string;
 }
 
-const MAX_BODY = 8 * 1024 * 1024;
+/** The real API server's request body limit (3 MiB): larger bodies get 413 before they are decoded. */
+export const MAX_BODY = 3 * 1024 * 1024;
+
+const tooLarge = (): ApiError => new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`);
 
 function readBody(req: IncomingMessage): Promise<string> {
   return readRaw(req).then((b) => b.toString('utf8'));
 }
 
+/**
+ * The request body, at most MAX_BODY bytes: a larger one (by Content-Length, or once more has
+ * arrived) is refused with 413 without being kept in memory; Node discards the rest of it once the
+ * response is sent, so the client still reads the Status.
+ */
 function readRaw(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) { reject(tooLarge()); return; }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
-      if (size > MAX_BODY) { reject(new ApiError(413, 'RequestEntityTooLarge', 'request entity too large')); req.destroy(); return; }
+      if (size > MAX_BODY) {
+        chunks.length = 0;
+        req.off('data', onData);
+        req.resume();
+        reject(tooLarge());
+        return;
+      }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -52,6 +76,17 @@ function send(res: ServerResponse, code: number, body: Obj | string, contentType
   if (warnings.length) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   res.writeHead(code, headers);
   res.end(text);
+}
+
+function sendBytes(res: ServerResponse, code: number, body: Buffer, contentType: string): void {
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': String(body.length), 'Cache-Control': 'no-cache, private' });
+  res.end(body);
+}
+
+/** Go's http.NotFound. */
+function pageNotFound(res: ServerResponse): void {
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.end('404 page not found\n');
 }
 
 function sendError(res: ServerResponse, e: unknown): void {
@@ -91,29 +126,38 @@ export function createApiServer(d: ServerDeps): { server: Server; closers: Set<(
       if (wantsAggregated(accept)) return send(res, 200, aggregated(d.registry, core), AGGREGATED_CT);
       return send(res, 200, core ? apiVersions(d.address()) : apiGroupList(d.registry));
     }
+    if (path === '/openapi/v2') {
+      if (wantsV2Protobuf(accept)) return sendBytes(res, 200, v2Protobuf(d.registry), V2_PROTOBUF_CT);
+      return send(res, 200, v2Doc(d.registry));
+    }
     if (path === '/openapi/v3') return send(res, 200, v3Index(d.registry));
     if (path.startsWith('/openapi/v3/')) {
       const p = parsePath(path.slice('/openapi/v3'.length));
       const doc = p && p.rest.length === 0 ? v3Doc(d.registry, p.group, p.version) : undefined;
-      if (!doc) return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
+      if (!doc) return send(res, 404, '', 'text/plain; charset=utf-8');
       return send(res, 200, doc);
     }
     const segs = path.split('/').filter(Boolean);
     if (segs.length === 2 && segs[0] === 'apis') {
       const g = apiGroup(d.registry, decodeURIComponent(segs[1] ?? ''));
       if (g) return send(res, 200, g);
-      return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
+      return pageNotFound(res);
     }
     const p = parsePath(path);
-    if (!p) return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
+    if (!p) return pageNotFound(res);
+    // Built-in groups answer unknown versions and resources with a NotFound Status; the handler of
+    // custom resource groups (and of unknown groups) with Go's plain "404 page not found".
+    const builtinGroup = BUILTIN_GROUPS.has(p.group);
+    const missing = (): void => (builtinGroup ? send(res, 404, noSuchResource().toStatus()) : pageNotFound(res));
     if (p.rest.length === 0) {
       const rl = resourceList(d.registry, p.group, p.version);
-      if (!rl) return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
+      if (!rl) return missing();
       return send(res, 200, rl);
     }
-    const ctx = route(d.registry, p.group, p.version, p.rest, url.searchParams, String(req.headers['user-agent'] ?? ''));
-    if (!ctx) return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
-    await serve(d, ctx, method, req, res, closers);
+    const routed = route(d.registry, p.group, p.version, p.rest, url.searchParams, String(req.headers['user-agent'] ?? ''));
+    if (routed === undefined) return missing();
+    if (routed instanceof ApiError) throw routed;
+    await serve(d, routed, method, req, res, closers);
   };
   const server = createServer({ cert: d.cert, key: d.key }, (req, res) => {
     handle(req, res).catch((e: unknown) => sendError(res, e));
@@ -122,8 +166,12 @@ export function createApiServer(d: ServerDeps): { server: Server; closers: Set<(
   return { server, closers };
 }
 
-/** Resolves resource, namespace, name and subresource from the segments after the version. */
-function route(reg: Registry, group: string, ver: string, rest: string[], q: URLSearchParams, userAgent: string): Ctx | undefined {
+/**
+ * Resolves resource, namespace, name and subresource from the segments after the version:
+ * undefined when no such resource is served, an ApiError for an unknown subresource (a custom
+ * resource's handler says the object is not found, a built-in's that the resource is).
+ */
+function route(reg: Registry, group: string, ver: string, rest: string[], q: URLSearchParams, userAgent: string): Ctx | ApiError | undefined {
   let ns: string | undefined;
   let segs = rest;
   if (segs[0] === 'namespaces' && segs.length >= 3) {
@@ -132,23 +180,49 @@ function route(reg: Registry, group: string, ver: string, rest: string[], q: URL
   }
   const info: ResourceInfo | undefined = reg.lookup(group, ver, segs[0] ?? '');
   if (!info) return undefined;
-  if (segs.length > 3) return undefined;
   const sub = segs[2];
-  if (sub !== undefined && !(sub === 'status' && info.statusSubresource) && !(sub === 'finalize' && info.key === '/namespaces')) return undefined;
+  if (segs.length > 3 || (sub !== undefined && !(sub === 'status' && info.statusSubresource) && !(sub === 'finalize' && info.key === '/namespaces'))) {
+    return info.builtin ? noSuchResource() : notFound(info.plural, info.group, segs[1] ?? '');
+  }
   return { info, version: ver, ns, name: segs[1], sub: sub === 'finalize' ? undefined : sub, q, userAgent };
+}
+
+/**
+ * A create/update body: JSON (or protobuf for the few built-ins kubectl sends so), decoded as the
+ * real server reports failures; repeated keys are noted in the context for strict decoding.
+ */
+async function objectBody(req: IncomingMessage, ctx: Ctx): Promise<unknown> {
+  const r = ctx.info;
+  if (String(req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) return decodeProtobuf(await readRaw(req));
+  const raw = await readBody(req);
+  let o: unknown;
+  try { o = JSON.parse(raw) as unknown; } catch {
+    throw unrecognized(r.kind, `couldn't get version/kind; json parse error: ${goJsonError(raw) ?? 'unexpected end of JSON input'}`, raw);
+  }
+  // Custom resources are decoded as unstructured objects, which need their kind.
+  if (!r.builtin && isObj(o) && (o['kind'] === undefined || o['kind'] === '')) throw unrecognized(r.kind, `Object 'Kind' is missing in '${raw}'`, raw);
+  if (fieldValidation(ctx.q) !== 'Ignore') {
+    const dups = duplicateFields(raw);
+    if (dups.length) ctx.duplicates = dups;
+  }
+  return o;
+}
+
+/** DeleteOptions in a DELETE body (empty: none). */
+async function optionsBody(req: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(req);
+  if (!raw) return undefined;
+  try { return JSON.parse(raw) as unknown; } catch {
+    throw badRequest(`couldn't get version/kind; json parse error: ${goJsonError(raw) ?? 'unexpected end of JSON input'}`);
+  }
 }
 
 async function serve(d: ServerDeps, ctx: Ctx, method: string, req: IncomingMessage, res: ServerResponse, closers: Set<() => void>): Promise<void> {
   const accept = req.headers['accept'];
   const collection = ctx.name === undefined;
   const r = ctx.info;
-  if (r.virtual && !(collection && method === 'POST')) throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
-  const body = async (): Promise<unknown> => {
-    if (String(req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) return decodeProtobuf(await readRaw(req));
-    const raw = await readBody(req);
-    if (!raw) return undefined;
-    try { return JSON.parse(raw) as unknown; } catch (e) { throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`); }
-  };
+  if (r.virtual && !(collection && method === 'POST')) throw methodNotAllowed();
+  if (method === 'POST' || method === 'PUT' || method === 'PATCH') checkWriteOptions(ctx.q, method === 'POST' ? 'CreateOptions' : method === 'PUT' ? 'UpdateOptions' : 'PatchOptions');
   const reply = (out: Result): void => {
     if (wantsTable(accept) && typeof out.body === 'object' && method === 'GET') {
       const t = table([out.body], columnsFor(r, ctx.version), ctx.q.get('includeObject') ?? 'Metadata', { resourceVersion: String((out.body['metadata'] as Obj | undefined)?.['resourceVersion'] ?? '') });
@@ -169,22 +243,28 @@ async function serve(d: ServerDeps, ctx: Ctx, method: string, req: IncomingMessa
         const out = list(d.resources, d.store, ctx, accept);
         return send(res, 200, out.body, out.contentType);
       }
-      case 'POST': return reply(await d.resources.create(ctx, await body()));
+      case 'POST': return reply(await d.resources.create(ctx, await objectBody(req, ctx)));
       case 'DELETE': {
-        await body();
+        if (!r.verbs.includes('deletecollection')) throw methodNotAllowed();
+        const opts = await optionsBody(req);
         const objs = JSON.parse(list(d.resources, d.store, ctx, undefined).body) as Obj;
-        const items = d.resources.deleteCollection(ctx, (objs['items'] as Obj[] | undefined) ?? []);
+        const items = d.resources.deleteCollection(ctx, (objs['items'] as Obj[] | undefined) ?? [], opts);
         await d.store.drain();
         return send(res, 200, { ...objs, items });
       }
-      default: throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      // The custom resource handler wants a name for these; built-ins do not route them at all.
+      case 'PUT': case 'PATCH': throw r.builtin ? methodNotAllowed() : badRequest('name must be provided');
+      default: throw methodNotAllowed();
     }
   }
   switch (method) {
-    case 'GET': return reply(d.resources.get(ctx));
-    case 'PUT': return reply(await d.resources.update(ctx, await body()));
+    case 'GET': checkResourceVersionParam(ctx.q, 'get'); return reply(d.resources.get(ctx));
+    case 'PUT': return reply(await d.resources.update(ctx, await objectBody(req, ctx)));
     case 'PATCH': return reply(await d.resources.patch(ctx, await readBody(req), String(req.headers['content-type'] ?? '')));
-    case 'DELETE': return reply(await d.resources.remove(ctx, await body()));
-    default: throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    case 'DELETE': return reply(await d.resources.remove(ctx, await optionsBody(req)));
+    // The custom resource handler creates on a POST to an item path too (the name in the body counts).
+    case 'POST': if (!r.builtin && ctx.sub === undefined) return reply(await d.resources.create({ ...ctx, name: undefined }, await objectBody(req, ctx)));
+      throw methodNotAllowed();
+    default: throw methodNotAllowed();
   }
 }

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { AppendLog } from './log.ts';
 import type { FsyncPolicy } from './log.ts';
+import { ApiError } from './errors.ts';
 import type { Obj } from './errors.ts';
 import type { Matcher } from './selectors.ts';
 
@@ -43,6 +44,20 @@ export function eventLine(ev: StoreEvent, type: EventType = ev.type): string {
     return ev.line;
   }
   return `{"type":"${type}","object":${JSON.stringify(ev.obj)}}\n`;
+}
+
+/** etcd's default --max-request-bytes (1.5 MiB): the limit of one write request (key, value, framing). */
+export const ETCD_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * Whether the real server's etcd would refuse this write ("etcdserver: request is too large", a 500):
+ * the transaction holds the object (as stored, without its resourceVersion) and its key twice, plus
+ * some framing. Approximate to a few dozen bytes (the real server stores built-ins as protobuf).
+ */
+function tooLargeForEtcd(key: string, id: string, json: string): boolean {
+  if (json.length * 3 < ETCD_MAX_REQUEST_BYTES) return false; // cannot be: UTF-8 takes at most 3 bytes per UTF-16 unit
+  const etcdKey = '/registry/'.length + key.length + 1 + Buffer.byteLength(id);
+  return Buffer.byteLength(json) + 2 * etcdKey + 18 > ETCD_MAX_REQUEST_BYTES;
 }
 
 export class Store {
@@ -128,11 +143,13 @@ export class Store {
 
   /** Stores a new version: stamps metadata.resourceVersion, records the event, logs it. */
   put(key: string, id: string, obj: Obj): { obj: Obj; durable: Promise<void> } {
-    const rv = ++this.rev;
+    const rv = this.rev + 1;
     (metaOf(obj))['resourceVersion'] = String(rv);
     const t = this.table(key);
     const prev = t.get(id)?.obj;
     const json = JSON.stringify(obj);
+    if (tooLargeForEtcd(key, id, json)) throw new ApiError(500, '', 'etcdserver: request is too large');
+    this.rev = rv;
     if (!prev) this.live++;
     t.set(id, { obj, json });
     const ev: StoreEvent = { rv, type: prev ? 'MODIFIED' : 'ADDED', key, id, ns: String(metaOf(obj)['namespace'] ?? ''), obj, prev };
@@ -180,8 +197,16 @@ export class Store {
   /** Highest revision whose event has been sent to watchers (what bookmarks may report). */
   publishedRv = 0;
 
+  private readonly publishedByKey = new Map<string, number>();
+
+  /** Highest published revision of one resource (what its watches' progress bookmarks report, as a real cacher's). */
+  publishedRvOf(key: string): number {
+    return this.publishedByKey.get(key) ?? this.compactedRv;
+  }
+
   private publish(ev: StoreEvent): void {
     if (ev.rv > this.publishedRv) this.publishedRv = ev.rv;
+    if (ev.rv > (this.publishedByKey.get(ev.key) ?? 0)) this.publishedByKey.set(ev.key, ev.rv);
     const ws = this.watchers.get(ev.key);
     if (ws) for (const w of ws) deliver(w, ev);
   }
