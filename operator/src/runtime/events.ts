@@ -5,6 +5,11 @@
  * - a per-object token bucket (default burst 25, refill 1 per 5 min, as client-go's spam
  *   filter): beyond it, events for that object are dropped (and counted).
  * Recording never throws: failures are logged.
+ *
+ * Where an Event goes: the API server refuses one whose namespace differs from its involved
+ * object's (422 `involvedObject.namespace: ... does not match event.namespace`), so an Event about a
+ * namespaced object lives in that namespace and one about a cluster-scoped object (a Site) in
+ * "default" (the only other namespace it accepts for those), as client-go's recorder does.
  */
 import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event, type KubernetesObject } from '@kubernetes/client-node';
@@ -27,8 +32,6 @@ export interface EventRecorderOptions {
   /** Per-object burst (default 25) and refill rate in events/s (default 1/300). */
   perObjectBurst?: number;
   perObjectQps?: number;
-  /** Namespace for events about cluster-scoped objects (default "default"). */
-  clusterScopedNamespace?: string;
   logger?: Logger;
   clock?: Clock;
 }
@@ -42,6 +45,12 @@ interface Aggregate {
 }
 
 const MAX_TRACKED = 4096;
+
+/** The namespace an Event about `obj` must be written to: the object's, "default" for a cluster-scoped one. */
+export function eventNamespace(obj: KubernetesObject): string {
+  const ns = obj.metadata?.namespace;
+  return ns !== undefined && ns !== '' ? ns : 'default';
+}
 
 export class EventRecorder {
   private readonly opts: EventRecorderOptions;
@@ -91,7 +100,7 @@ export class EventRecorder {
       existing.chain = existing.chain.then(() => this.bump(existing, count, obj, type, reason, message));
       return existing.chain;
     }
-    const namespace = meta.namespace ?? this.opts.clusterScopedNamespace ?? 'default';
+    const namespace = eventNamespace(obj);
     const name = `${meta.name ?? 'object'}.${(BigInt(now) * 1_000_000n + BigInt(randomBytes(2).readUInt16BE() % 1000) * 1000n).toString(16)}`;
     const agg: Aggregate = { name, namespace, count: 1, lastSeen: now, chain: Promise.resolve() };
     agg.chain = this.create(agg, obj, type, reason, message);
@@ -128,7 +137,7 @@ export class EventRecorder {
         ...(obj.apiVersion !== undefined ? { apiVersion: obj.apiVersion } : {}),
         ...(obj.kind !== undefined ? { kind: obj.kind } : {}),
         ...(meta.name !== undefined ? { name: meta.name } : {}),
-        ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
+        ...(meta.namespace !== undefined && meta.namespace !== '' ? { namespace: meta.namespace } : {}),
         ...(meta.uid !== undefined ? { uid: meta.uid } : {}),
         ...(meta.resourceVersion !== undefined ? { resourceVersion: meta.resourceVersion } : {}),
       },
