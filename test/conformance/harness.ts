@@ -18,17 +18,30 @@ import { clusterKind, withRealCluster } from '../support/cluster.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 
 export type Json = Record<string, unknown>;
-export interface Response { status: number; headers: IncomingMessage['headers']; text: string; body: Json }
+export interface Response { status: number; headers: IncomingMessage['headers']; text: string; body: Json; bytes: Buffer }
 
 export const GROUP = 'conformance.example.com';
 export const WIDGETS = `/apis/${GROUP}/v1`;
 
 export const FIXTURE_CRDS = loadAll(readFileSync(join(import.meta.dirname, 'fixtures/widgets.yaml'), 'utf8')) as Json[];
 
+/** Which of kube-controller-manager's controllers act on the cluster (the API server alone runs none). */
+export interface Controllers {
+  /** Empties a deleted namespace, then removes it (the dev cluster emulates it). */
+  namespace: boolean;
+  /** Removes the `orphan` / `foregroundDeletion` finalizers and owned objects (not emulated by the dev cluster). */
+  garbageCollector: boolean;
+}
+
 export interface Conn {
   kc: KubeConfig;
   kubeconfigPath: string;
   external: boolean;
+  /**
+   * Controllers running against the cluster: both on a full cluster (CONFORMANCE_KUBECONFIG: kind...),
+   * none on the `real` project's bare kube-apiserver (as envtest), the namespace one on the dev cluster.
+   */
+  controllers: Controllers;
   /** Embedded only: the running cluster (for restart/persistence tests). */
   cluster: DevCluster | undefined;
   dataDir: string | undefined;
@@ -60,7 +73,7 @@ export async function connect(opts: { bookmarkIntervalMs?: number } = {}): Promi
     kubeconfigPath = real.kubeconfigPath;
   } else {
     dataDir = mkdtempSync(join(tmpdir(), 'conformance-'));
-    cluster = await startDevCluster({ port: 0, dataDir, fresh: true, watchWindow: EMBEDDED_WATCH_WINDOW, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 500 });
+    cluster = await startDevCluster({ port: 0, dataDir, fresh: true, watchWindow: EMBEDDED_WATCH_WINDOW, ...(opts.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}) });
     kubeconfigPath = cluster.kubeconfigPath;
   }
   const kc = new KubeConfig();
@@ -84,10 +97,11 @@ export async function connect(opts: { bookmarkIntervalMs?: number } = {}): Promi
     const res = await open(method, path, { ...o, ...(raw !== undefined ? { raw } : {}) });
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const text = bytes.toString('utf8');
     let body: Json = {};
     try { body = JSON.parse(text) as Json; } catch { /* not JSON */ }
-    return { status: res.statusCode ?? 0, headers: res.headers, text, body };
+    return { status: res.statusCode ?? 0, headers: res.headers, text, body, bytes };
   };
   const watch: Conn['watch'] = async (path) => {
     const res = await open('GET', path, { accept: 'watch' });
@@ -121,7 +135,8 @@ export async function connect(opts: { bookmarkIntervalMs?: number } = {}): Promi
     };
   };
   const conn: Conn = {
-    kc, kubeconfigPath, external: !!ext || !!real, cluster, dataDir, ns: `conf-${randomBytes(4).toString('hex')}`, request, watch,
+    kc, kubeconfigPath, external: !!ext || !!real, cluster, dataDir,
+    controllers: ext ? { namespace: true, garbageCollector: true } : real ? { namespace: false, garbageCollector: false } : { namespace: true, garbageCollector: false }, ns: `conf-${randomBytes(4).toString('hex')}`, request, watch,
     stop: async () => {
       await request('DELETE', `/api/v1/namespaces/${conn.ns}`).catch(() => undefined);
       agent.destroy();

@@ -123,20 +123,45 @@ describe('watch', () => {
     await c.request('DELETE', `${WIDGETS}/namespaces/default/widgets/x-${c.ns}`);
   });
 
-  it('sends bookmarks when allowed', async () => {
+  it('sends a bookmark 2 s before a watch\'s deadline when allowed (once it has seen progress), then ends the stream', async () => {
     const list = await c.request('GET', base);
-    const w = await c.watch(`${base}?watch=true&allowWatchBookmarks=true&resourceVersion=${String(meta(list.body)['resourceVersion'])}`);
-    // Real servers bookmark about once a minute; a write forces progress on both.
-    let ev: Json | undefined;
-    const deadline = Date.now() + (c.external ? 75_000 : 5_000);
-    while (Date.now() < deadline) {
-      ev = await w.next(deadline - Date.now());
-      if (ev?.['type'] === 'BOOKMARK') break;
+    const rv = String(meta(list.body)['resourceVersion']);
+    const t0 = Date.now();
+    // Both servers bookmark about once a minute, and 2 s before the deadline of a watch that has
+    // one; never at a revision the watch started from (so a write is needed first).
+    const w = await c.watch(`${base}?watch=true&allowWatchBookmarks=true&timeoutSeconds=10&resourceVersion=${rv}`);
+    const created = await c.request('POST', base, { body: widget('bm-1') });
+    const seen: { type: unknown; at: number; rv: unknown }[] = [];
+    for (;;) {
+      const ev = await w.next(15_000);
+      if (!ev) break;
+      seen.push({ type: ev['type'], at: Date.now() - t0, rv: meta(ev['object'] as Json)['resourceVersion'] });
     }
-    expect(ev?.['type']).toBe('BOOKMARK');
-    expect(meta(ev?.['object'] as Json)['resourceVersion']).toMatch(/^\d+$/);
+    const ended = Date.now() - t0;
+    expect(seen[0]).toMatchObject({ type: 'ADDED', rv: meta(created.body)['resourceVersion'] });
+    const bookmarks = seen.filter((e) => e.type === 'BOOKMARK');
+    // The real server's bookmark timer ticks every second (with jitter): one or two bookmarks in the last seconds.
+    expect(bookmarks.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(1);
+    for (const b of bookmarks) {
+      expect(b.at, JSON.stringify(seen)).toBeGreaterThanOrEqual(7_000);
+      expect(b.at, JSON.stringify(seen)).toBeLessThan(10_000);
+      expect(Number(b.rv)).toBeGreaterThanOrEqual(Number(meta(created.body)['resourceVersion']));
+    }
+    expect(ended).toBeGreaterThanOrEqual(9_500);
+    expect(ended).toBeLessThan(13_000);
     w.close();
-  }, 90_000);
+  }, 30_000);
+
+  it('sends no bookmark without progress since the watch started, nor without allowWatchBookmarks', async () => {
+    const list = await c.request('GET', base);
+    const rv = String(meta(list.body)['resourceVersion']);
+    const idle = await c.watch(`${base}?watch=true&allowWatchBookmarks=true&timeoutSeconds=4&resourceVersion=${rv}`);
+    const plain = await c.watch(`${base}?watch=true&timeoutSeconds=4&resourceVersion=${rv}`);
+    expect(await idle.next(8_000)).toBeUndefined();
+    expect(await plain.next(8_000)).toBeUndefined();
+    idle.close();
+    plain.close();
+  }, 30_000);
 
   it('ends the stream after timeoutSeconds', async () => {
     const list = await c.request('GET', base);

@@ -77,6 +77,30 @@ describe.skipIf(!hasKubectl)('kubectl against the dev cluster', () => {
     expect(invalid.stderr).toContain('spec.color: Unsupported value: "purple"');
   });
 
+  it('applies a kind: List, validated client-side against /openapi/v2', async () => {
+    // kubectl validates each item of a List with the OpenAPI v2 document (gnostic protobuf).
+    const list = (cm: string, spec: string): string => `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: { name: list-cm }
+  data: { a: b }
+${cm}- apiVersion: conformance.example.com/v1
+  kind: Widget
+  metadata: { name: list-w }
+  spec: { ${spec} }
+`;
+    const out = await k(['apply', '-f', '-'], list('', 'color: red'));
+    expect(out).toContain('configmap/list-cm created');
+    expect(out).toContain('widget.conformance.example.com/list-w created');
+    const bad = await env.kubectl(['apply', '-f', '-'], list('  bogus: 1\n', 'color: red, x: 1'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('ValidationError(ConfigMap): unknown field "bogus" in io.k8s.api.core.v1.ConfigMap');
+    expect(bad.stderr).toContain('ValidationError(Widget.spec): unknown field "x" in com.example.conformance.v1.Widget.spec');
+    await k(['delete', 'cm/list-cm', 'wdg/list-w']);
+  });
+
   it('applies server-side with managedFields recorded', async () => {
     const out = await k(['apply', '--server-side', '-f', '-'], widget('ssa', '  color: red'));
     expect(out).toContain('widget.conformance.example.com/ssa serverside-applied');
