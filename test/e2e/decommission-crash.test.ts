@@ -99,7 +99,7 @@ describe('operator killed at random points during decommissions', () => {
       expect(values.filter((p) => p === 'Failed')).toEqual([]);
       if (kills >= MAX_KILLS) {
         try {
-          await until('remaining runs to finish', async () => [...(await phases()).values()].every((p) => p === 'Succeeded'), 240_000, 1000);
+          await until('remaining runs to finish', async () => [...(await phases()).values()].every((p) => p === 'Succeeded'), 400_000, 1000);
         } catch (err) {
           const left = [...(await phases()).entries()].filter(([, p]) => p !== 'Succeeded');
           const first = left[0] ? await objects.get('decommissions', left[0][0]) : undefined;
@@ -151,5 +151,5 @@ describe('operator killed at random points during decommissions', () => {
     } finally {
       backend.close();
     }
-  }, 600_000);
+  }, 900_000);
 });
