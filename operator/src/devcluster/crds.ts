@@ -3,18 +3,18 @@ import { invalid } from './errors.ts';
 import type { Obj, StatusCause } from './errors.ts';
 import { isObj } from './patch.ts';
 import type { SchemaEngine } from './validation.ts';
+import type * as CrdChecks from '../schema/crd.ts';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-function collectRules(schema: unknown, path: string, out: { path: string; rule: string }[]): void {
-  if (!isObj(schema)) return;
-  const rules = schema['x-kubernetes-validations'];
-  if (Array.isArray(rules)) for (const r of rules) if (isObj(r) && typeof r['rule'] === 'string') out.push({ path, rule: r['rule'] });
-  const props = schema['properties'];
-  if (isObj(props)) for (const [k, v] of Object.entries(props)) collectRules(v, `${path}.properties[${k}]`, out);
-  if (isObj(schema['items'])) collectRules(schema['items'], `${path}.items`, out);
-  if (isObj(schema['additionalProperties'])) collectRules(schema['additionalProperties'], `${path}.additionalProperties`, out);
-}
+/**
+ * The schema engine's CRD checks (structural schema, rules, CEL cost), loaded once; undefined
+ * when the engine cannot be loaded (CRD schemas are then not checked).
+ */
+const schemaChecks: typeof CrdChecks | undefined = await import('../schema/crd.ts').catch((e: unknown) => {
+  console.warn(`devcluster: CRD schema checks unavailable (${(e as Error).message})`);
+  return undefined;
+});
 
 /** Validates a CRD like apiextensions-apiserver does for the parts the dev cluster relies on. */
 export function checkCrd(crd: Obj, engine: SchemaEngine | undefined): void {
@@ -38,20 +38,17 @@ export function checkCrd(crd: Obj, engine: SchemaEngine | undefined): void {
   else if (versions.filter((v) => isObj(v) && v['storage'] === true).length !== 1) {
     causes.push({ reason: 'FieldValueInvalid', field: 'spec.versions', message: 'Invalid value: must have exactly one version marked as storage version' });
   }
+  const schemas: Obj[] = [];
   versions.forEach((v, i) => {
     if (!isObj(v)) return;
     const schema = isObj(v['schema']) ? v['schema']['openAPIV3Schema'] : undefined;
-    const field = `spec.versions[${i}].schema.openAPIV3Schema`;
-    if (!isObj(schema)) { causes.push({ reason: 'FieldValueRequired', field, message: 'Required value: schemas are required' }); return; }
-    if (!engine) return;
-    for (const p of engine.structuralProblems(schema)) causes.push({ reason: 'FieldValueInvalid', field, message: p });
-    const rules: { path: string; rule: string }[] = [];
-    collectRules(schema, field, rules);
-    for (const r of rules) {
-      const c = engine.compileRule(r.rule);
-      if (!c.ok) causes.push({ reason: 'FieldValueInvalid', field: `${r.path}.x-kubernetes-validations[0].rule`, message: `Invalid value: ${JSON.stringify(r.rule)}: compilation failed: ${c.error}` });
-    }
+    if (isObj(schema)) schemas.push(schema);
+    else causes.push({ reason: 'FieldValueRequired', field: `spec.versions[${i}].schema.openAPIV3Schema`, message: 'Required value: schemas are required' });
   });
+  // as the apiserver: structural problems, the rules' fields, their CEL and estimated cost
+  if (engine && schemaChecks && schemas.length > 0 && schemas.length === versions.length) {
+    causes.push(...schemaChecks.versionSchemaCauses(schemas));
+  }
   if (causes.length) throw invalid('CustomResourceDefinition', 'apiextensions.k8s.io', name, causes);
 }
 

@@ -1,7 +1,8 @@
-import { compile, compileRule, CelCompileError, re2 } from './cel/index.ts';
+import { re2 } from './cel/index.ts';
 import { pruneUnknown } from './prune.ts';
 import { validate } from './validate.ts';
-import { isObject } from './types.ts';
+import { ruleCelCauses, ruleSchemaCauses } from './rulechecks.ts';
+import { formatCause, isObject } from './types.ts';
 import type { JSONSchemaProps } from './types.ts';
 
 const TYPES = new Set(['array', 'boolean', 'integer', 'number', 'object', 'string']);
@@ -20,27 +21,28 @@ const JUNCTOR_FORBIDDEN = [
   'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string',
   'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-validations',
 ] as const;
-const RULE_REASONS = new Set(['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate']);
 
 /**
  * Checks that a CRD `openAPIV3Schema` is structural and otherwise acceptable to the
  * apiextensions-apiserver. Returns one line per problem, each starting with the schema path
- * (`openAPIV3Schema.properties[spec].type: Required value: ...`); [] when acceptable.
+ * (`openAPIV3Schema.properties[spec].type: Required value: ...`); [] when acceptable. With
+ * `rules: false` the x-kubernetes-validations are not looked at (crd.ts checks them).
  */
-export function structuralProblems(schema: JSONSchemaProps): string[] {
+export function structuralProblems(schema: JSONSchemaProps, opts: { rules?: boolean } = {}): string[] {
   const out: string[] = [];
   const root = 'openAPIV3Schema';
   if (!isObject(schema)) return [`${root}: Required value: must be an object`];
   if (schema.type !== 'object') out.push(`${root}.type: Invalid value: ${JSON.stringify(schema.type ?? '')}: must be object at the root`);
   if (schema.default !== undefined) out.push(`${root}.default: Forbidden: must not be set at the root`);
   if (schema.nullable === true) out.push(`${root}.nullable: Forbidden: must be false at the root`);
-  node(schema, root, out, { root: true, correlatable: true, underMetadata: false });
+  node(schema, root, out, { root: true, uncorrelatable: undefined, underMetadata: false, rules: opts.rules !== false });
   rootMetadata(schema, root, out);
   defaults(schema, schema, root, out, false);
   return out;
 }
 
-type Where = { root: boolean; correlatable: boolean; underMetadata: boolean };
+/** `uncorrelatable`: the list above whose items have no old value (oldSelf cannot be used below it). */
+type Where = { root: boolean; uncorrelatable: string | undefined; underMetadata: boolean; rules: boolean };
 
 function node(s: JSONSchemaProps, path: string, out: string[], where: Where): void {
   if (!isObject(s)) {
@@ -94,12 +96,12 @@ function node(s: JSONSchemaProps, path: string, out: string[], where: Where): vo
   junctors(s, path, out);
 
   // children
-  const childWhere = (correlatable: boolean): Where => ({ root: false, correlatable, underMetadata: false });
-  for (const [k, ps] of Object.entries(s.properties ?? {})) node(ps, `${path}.properties[${k}]`, out, childWhere(where.correlatable));
-  if (typeof s.additionalProperties === 'object') node(s.additionalProperties, `${path}.additionalProperties`, out, childWhere(where.correlatable));
+  const childWhere = (uncorrelatable: string | undefined): Where => ({ root: false, uncorrelatable, underMetadata: false, rules: where.rules });
+  for (const [k, ps] of Object.entries(s.properties ?? {})) node(ps, `${path}.properties[${k}]`, out, childWhere(where.uncorrelatable));
+  if (typeof s.additionalProperties === 'object') node(s.additionalProperties, `${path}.additionalProperties`, out, childWhere(where.uncorrelatable));
   if (s.items !== undefined && !Array.isArray(s.items)) {
     const lt = s['x-kubernetes-list-type'];
-    node(s.items, `${path}.items`, out, childWhere(where.correlatable && lt === 'map'));
+    node(s.items, `${path}.items`, out, childWhere(where.uncorrelatable ?? (lt === 'map' ? undefined : path)));
   }
 }
 
@@ -146,58 +148,10 @@ function listAndMapType(s: JSONSchemaProps, path: string, out: string[]): void {
 }
 
 function rules(s: JSONSchemaProps, path: string, out: string[], where: Where): void {
-  const vs = s['x-kubernetes-validations'];
-  if (vs === undefined) return;
-  vs.forEach((r, i) => {
-    const p = `${path}.x-kubernetes-validations[${i}]`;
-    if (typeof r.rule !== 'string' || r.rule.trim() === '') {
-      out.push(`${p}.rule: Required value`);
-      return;
-    }
-    const c = compileRule(r.rule);
-    if (!c.ok) {
-      out.push(`${p}.rule: Invalid value: ${JSON.stringify(r.rule)}: ${c.error}`);
-      return;
-    }
-    const usesOld = compile(r.rule).usesOldSelf;
-    if (usesOld && !where.correlatable)
-      out.push(`${p}.rule: Invalid value: ${JSON.stringify(r.rule)}: oldSelf cannot be used on the uncorrelatable portion of the schema within ${path}`);
-    if (r.optionalOldSelf === true && !usesOld)
-      out.push(`${p}.optionalOldSelf: Forbidden: may only be set for transition rules (rules that use oldSelf)`);
-    if (r.messageExpression !== undefined) {
-      if (r.messageExpression.trim() === '') out.push(`${p}.messageExpression: Required value: must be non-empty if specified`);
-      else {
-        try {
-          compile(r.messageExpression);
-        } catch (err) {
-          if (!(err instanceof CelCompileError)) throw err;
-          out.push(`${p}.messageExpression: Invalid value: ${JSON.stringify(r.messageExpression)}: messageExpression compilation failed: ${err.message}`);
-        }
-      }
-    }
-    if (r.message !== undefined && /[\r\n]/.test(r.message)) out.push(`${p}.message: Invalid value: ${JSON.stringify(r.message)}: message must not contain line breaks`);
-    if (r.reason !== undefined && !RULE_REASONS.has(r.reason))
-      out.push(`${p}.reason: Unsupported value: ${JSON.stringify(r.reason)}: supported values: "FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"`);
-    if (r.fieldPath !== undefined && !fieldPathExists(s, r.fieldPath))
-      out.push(`${p}.fieldPath: Invalid value: ${JSON.stringify(r.fieldPath)}: fieldPath must be a valid path: does not refer to a field in the schema`);
-  });
-}
-
-function fieldPathExists(s: JSONSchemaProps, fieldPath: string): boolean {
-  let cur: JSONSchemaProps | undefined = s;
-  const re = /\.([A-Za-z_$][A-Za-z0-9_$-]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]/gy;
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  while ((m = re.exec(fieldPath)) !== null) {
-    consumed = re.lastIndex;
-    if (cur === undefined) return false;
-    if (m[3] !== undefined) cur = cur.items;
-    else {
-      const name: string = m[1] ?? m[2] ?? '';
-      cur = cur.properties?.[name] ?? (typeof cur.additionalProperties === 'object' ? cur.additionalProperties : undefined);
-    }
-  }
-  return cur !== undefined && consumed === fieldPath.length && fieldPath.length > 0;
+  if (!where.rules) return;
+  const schemaCauses = ruleSchemaCauses(s, path);
+  const celCauses = schemaCauses.length > 0 ? [] : ruleCelCauses(s, path, { uncorrelatable: where.uncorrelatable });
+  for (const c of [...schemaCauses, ...celCauses]) out.push(formatCause(c));
 }
 
 /** Value validations inside allOf/anyOf/oneOf/not: no structural keywords; only fields the structural part has. */

@@ -1,9 +1,11 @@
 /**
  * What a kube-apiserver refuses when it compiles a rule and the library would let through,
  * checked on the library's parsed tree, with the apiserver's wording: int literals out of
- * range, macros called with the wrong arity, `cel.bind` (not in the CRD environment), list
+ * range, macros called with the wrong arity, `cel.bind` and the library's bytes methods (`hex`,
+ * `json`, `at`, `base64`: not in the CRD environment), list
  * and map literals mixing element types (Kubernetes checks homogeneous aggregate literals),
- * `format()` on literal arguments, and regex literals. The tree is analysed on the way:
+ * `format()` on literal arguments, timestamp and duration literals, and regex literals (a
+ * pattern in `dyn("...")` too: cel-go plans it as a constant). The tree is analysed on the way:
  * whether the rule reads `oldSelf` and which field names it may select.
  *
  * One rewrite: the library's own `matches()` runs `new RegExp(pattern)`, so a regex literal
@@ -11,7 +13,7 @@
  * pattern gets no translation.
  */
 import type { ASTNode } from '@marcbachmann/cel-js';
-import { CelUint, INT_MAX, INT_MIN } from './convert.ts';
+import { CelUint, INT_MAX, INT_MIN, parseDuration, parseTimestamp } from './convert.ts';
 import { children } from './cost.ts';
 import { CelCompileError, anchor, compileError } from './errors.ts';
 import { FormatError, format } from './functions.ts';
@@ -24,6 +26,7 @@ export type Analysis = {
 };
 
 const REGEX_FUNCTIONS = new Set(['matches', 'find', 'findAll']);
+const BYTES_METHODS = new Set(['json', 'hex', 'at', 'base64']);
 const MACRO_ARITY: Record<string, readonly number[]> = { all: [2, 3], exists: [2, 3], exists_one: [2, 3], map: [2, 3], filter: [2] };
 
 /** The static type of a literal (`int`, `list(string)`, `dyn` for dyn(...)); undefined when not a literal. */
@@ -79,6 +82,8 @@ function checkCall(source: string, n: ASTNode & { op: 'call' | 'rcall' }): void 
   if (n.op === 'rcall' && name === 'bind' && n.args[1].op === 'id' && n.args[1].args === 'cel') {
     throw compileError(source, "undeclared reference to 'cel' (in container '')", n.args[1].start);
   }
+  // the library's bytes methods: not declared for CRD rules
+  if (n.op === 'rcall' && BYTES_METHODS.has(name)) throw compileError(source, `undeclared reference to '${name}' (in container '')`, anchor(source, n, n.start));
   if (n.op === 'rcall' && name === 'format' && n.args[1].op === 'value' && typeof n.args[1].args === 'string' && args[0]?.op === 'list') {
     const values = args[0].args.map(literalValue);
     if (values.every((x) => x !== undefined)) {
@@ -91,7 +96,23 @@ function checkCall(source: string, n: ASTNode & { op: 'call' | 'rcall' }): void 
       }
     }
   }
-  const lit = n.op === 'call' && name === 'matches' ? args[1] : args[0];
+  // cel-go's literal validators: timestamp("...") and duration("...") must parse
+  const a0 = args[0];
+  if (n.op === 'call' && (name === 'timestamp' || name === 'duration') && args.length === 1 && a0?.op === 'value' && typeof a0.args === 'string') {
+    if ((name === 'timestamp' ? parseTimestamp(a0.args) : parseDuration(a0.args)) === undefined) throw compileError(source, `invalid ${name} argument`, a0.start);
+  }
+  const arg = n.op === 'call' && name === 'matches' ? args[1] : args[0];
+  // a constant pattern in dyn() escapes the literal check but is compiled when the program is planned
+  const folded = arg?.op === 'call' && arg.args[0] === 'dyn' && arg.args[1].length === 1 ? arg.args[1][0] : undefined;
+  if (REGEX_FUNCTIONS.has(name) && folded?.op === 'value' && typeof folded.args === 'string') {
+    try {
+      re2(folded.args);
+    } catch (err) {
+      if (!(err instanceof RegexError)) throw err;
+      throw new CelCompileError(err.message, folded.start, 'program');
+    }
+  }
+  const lit = arg;
   if (REGEX_FUNCTIONS.has(name) && lit?.op === 'value' && typeof lit.args === 'string') {
     try {
       re2(lit.args);

@@ -37,10 +37,28 @@ export function isLibError(e: unknown): e is LibError {
 const EXPR_START = "{'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
 const TOKENS: Record<string, string> = { RPAREN: ')', RBRACKET: ']', RBRACE: '}', COLON: ':', COMMA: ',', IDENTIFIER: 'IDENTIFIER' };
 
-/** `ERROR: <input>:line:col: message`, with cel-go's 1-based line and column. */
-export function compileError(source: string, message: string, pos: number): CelCompileError {
+/**
+ * `ERROR: <input>:line:col: message` and the line with a caret under the column, as cel-go
+ * prints a compile error (common/error.go ToDisplayString): 1-based line, column in code
+ * points, a wide dot under wide characters.
+ */
+export function displayError(source: string, message: string, pos: number): string {
   const before = source.slice(0, pos).split('\n');
-  return new CelCompileError(`ERROR: <input>:${before.length}:${(before[before.length - 1] ?? '').length + 1}: ${message}`, pos);
+  const col = Array.from(before[before.length - 1] ?? '').length;
+  const line = (source.split('\n')[before.length - 1] ?? '').replaceAll('\t', ' ');
+  let out = `ERROR: <input>:${before.length}:${col + 1}: ${message}`;
+  if (Buffer.byteLength(line) <= 16384) {
+    const chars = Array.from(line);
+    const wide = (c: string | undefined): boolean => c !== undefined && Buffer.byteLength(c) > 1;
+    const dots = chars.slice(0, col).map((c) => (wide(c) ? '\uff0e' : '.')).join('');
+    out += `\n | ${line}\n | ${dots}${wide(chars[col]) ? '\uff3e' : '^'}`;
+  }
+  return out;
+}
+
+/** A compile error at `pos` (0-based offset), worded as cel-go displays it. */
+export function compileError(source: string, message: string, pos: number): CelCompileError {
+  return new CelCompileError(displayError(source, message, pos), pos);
 }
 
 const celType = (t: string): string => t.replace(/^dyn<(.*)>$/, '$1').replaceAll('<', '(').replaceAll('>', ')');

@@ -3,7 +3,7 @@
  * @marcbachmann/cel-js does not ship, registered on its Environment: the strings extension
  * (charAt, replace, format, strings.quote), lists (isSorted, sum, min, max, indexOf,
  * lastIndexOf) and the lists extension (reverse, distinct, slice, sort, flatten, first, last,
- * lists.range), regex (find, findAll, global matches), base64, sets, optional.ofNonZeroValue,
+ * lists.range), regex (find, findAll, global matches), sets, optional.ofNonZeroValue,
  * and the standard conversions and operators it lacks (string() of timestamps and durations,
  * int(timestamp), bytes ordering). ip/cidr/url live in network.ts, quantity in quantity.ts.
  */
@@ -14,7 +14,6 @@ import {
 } from './convert.ts';
 import { RegexError, re2 } from './regex.ts';
 
-class Base64Namespace {}
 class ListsNamespace {}
 class SetsNamespace {}
 class StringsNamespace {}
@@ -144,11 +143,9 @@ export function registerFunctions(env: Environment): void {
   const TS = 'google.protobuf.Timestamp';
   const DUR = 'google.protobuf.Duration';
   env
-    .registerType('Base64Namespace', Base64Namespace)
     .registerType('ListsNamespace', ListsNamespace)
     .registerType('SetsNamespace', SetsNamespace)
     .registerType('StringsNamespace', StringsNamespace)
-    .registerConstant('base64', 'Base64Namespace', new Base64Namespace())
     .registerConstant('lists', 'ListsNamespace', new ListsNamespace())
     .registerConstant('sets', 'SetsNamespace', new SetsNamespace())
     .registerConstant('strings', 'StringsNamespace', new StringsNamespace())
@@ -202,13 +199,7 @@ export function registerFunctions(env: Environment): void {
     .registerFunction('list.first(): optional<dyn>', (l: unknown[]) => (l.length === 0 ? CelOptional.none() : CelOptional.of(l[0])))
     .registerFunction('list.last(): optional<dyn>', (l: unknown[]) => (l.length === 0 ? CelOptional.none() : CelOptional.of(l[l.length - 1])))
     .registerFunction('ListsNamespace.range(int): list<int>', (_ns: ListsNamespace, n: bigint) => Array.from({ length: Number(n > 0n ? n : 0n) }, (_, i) => BigInt(i)))
-    // base64, sets, optionals
-    .registerFunction('Base64Namespace.encode(bytes): string', (_ns: Base64Namespace, b: Uint8Array) => Buffer.from(b).toString('base64'))
-    .registerFunction('Base64Namespace.decode(string): bytes', (_ns: Base64Namespace, s: string) => {
-      const bad = /[^A-Za-z0-9+/=]|=[^=]/.exec(s);
-      if (bad !== null || s.replace(/=+$/, '').length % 4 === 1) throw new CelEvalError(`illegal base64 data at input byte ${bad?.index ?? s.length}`);
-      return Uint8Array.from(Buffer.from(s, 'base64'));
-    })
+    // sets, optionals
     .registerFunction('SetsNamespace.contains(list, list): bool', (_ns: SetsNamespace, a: unknown[], b: unknown[]) => b.every((x) => a.some((y) => celEquals(x, y))))
     .registerFunction('SetsNamespace.equivalent(list, list): bool', (_ns: SetsNamespace, a: unknown[], b: unknown[]) =>
       b.every((x) => a.some((y) => celEquals(x, y))) && a.every((x) => b.some((y) => celEquals(x, y))))

@@ -3,28 +3,34 @@
  * makes that the library does not (checks.ts), type check, then evaluate with cel-go's error
  * wording (errors.ts) behind a cost guard for nested loops (cost.ts).
  *
- * Known differences from a kube-apiserver (1.36, cel-go 0.26), beyond what is patched:
- * - `self` and `oldSelf` are dyn: errors the apiserver finds from the schema's types
- *   (`undefined field 'x'`, `type 'string' does not support field selection`, `int == double`
- *   on typed fields) show at run time, or not at all. Only the first compile error is given.
+ * Known differences from a kube-apiserver (1.36, cel-go 0.26), beyond what is patched (each
+ * pinned by a case in ../cel-cases.ts that runs on both servers):
+ * - `self` and `oldSelf` are dyn here. When a CRD is written, ../rulechecks.ts types them from
+ *   the schema (undefined fields, field selection on scalars, ==/!= of different types, non-bool
+ *   rules); other type errors the apiserver finds (`int + string`) show at run time.
+ * - Only the first compile error is given, except undeclared references (all, as cel-go).
  * - Timestamps are JavaScript Dates: milliseconds, no zone kept (`string()` prints UTC), and
- *   the library's `timestamp("...")` parses leniently (`2024-02-30` rolls over to March).
+ *   the library's `timestamp()` of a dynamic string rolls `2024-02-30` over to March.
  * - The library's own string functions count UTF-16 units (`indexOf`, `substring`), its
  *   `lowerAscii`/`upperAscii` change non-ASCII letters, `string(1e6)` prints `1000000`; a
- *   dynamic regex given to `matches()` runs as JavaScript RegExp.
+ *   regex from the data given to `matches()` runs as JavaScript RegExp.
  * - Not supported: `.5` literals, optional list/map entries (`[?x]`, `{?k: v}`), two-variable
  *   comprehensions, `transformList`/`transformMap`, `sortBy`, the `format` library.
- * - Extra: `base64.encode/decode` and the library's bytes methods (`json`, `hex`, `at`...),
- *   which the apiserver does not declare for CRD rules.
- * - The cost guard counts loop iterations of nested comprehensions, not cel-go's cost units.
+ * - Refused as there although the library has them: `base64`, `cel.bind`, the bytes methods
+ *   `json`, `hex`, `at`, `base64`.
+ * - The run-time cost guard counts loop iterations of nested comprehensions, not cel-go's cost
+ *   units: one loop with an expensive body passes here and exceeds the per-call limit there. The
+ *   static estimate at CRD write (../estimate/) is cel-go's, unit for unit.
  */
 import { analyse } from './checks.ts';
 import { CelEvalError, fromJson } from './convert.ts';
 import { checkCost, loopsOf, nested } from './cost.ts';
 import type { Loop } from './cost.ts';
 import { environment, isFunctionName } from './env.ts';
-import { CelCompileError, compileError, fromLibCompileError, fromLibEvalError, isLibError } from './errors.ts';
+import type { ASTNode } from '@marcbachmann/cel-js';
+import { CelCompileError, compileError, displayError, fromLibCompileError, fromLibEvalError, isLibError } from './errors.ts';
 import { RegexError } from './regex.ts';
+import { undeclaredReferences } from './undeclared.ts';
 
 /** A parsed and checked CEL expression, ready to evaluate many times. */
 export interface Program {
@@ -74,12 +80,19 @@ function build(source: string, declared: readonly string[]): Program {
   } catch (err) {
     throw isLibError(err) ? fromLibCompileError(source, err, isFunctionName) : err;
   }
-  const { usesOldSelf, fieldNames } = analyse(run.ast, source);
-  const checked = run.check();
-  if (!checked.valid) {
-    const err = checked.error;
-    throw isLibError(err) ? fromLibCompileError(source, err, isFunctionName) : compileError(source, String(err?.message), 0);
+  let analysis: ReturnType<typeof analyse>;
+  let checked: ReturnType<typeof run.check>;
+  try {
+    analysis = analyse(run.ast, source);
+    checked = run.check();
+    if (!checked.valid) {
+      const err = checked.error;
+      throw isLibError(err) ? fromLibCompileError(source, err, isFunctionName) : compileError(source, String(err?.message), 0);
+    }
+  } catch (err) {
+    throw err instanceof CelCompileError ? withAllUndeclared(source, run.ast, declared, err) : err;
   }
+  const { usesOldSelf, fieldNames } = analysis;
   const loops: Loop[] = loopsOf(run.ast);
   const guarded = nested(loops);
   return {
@@ -100,6 +113,14 @@ function build(source: string, declared: readonly string[]): Program {
       }
     },
   };
+}
+
+/** An undeclared reference error with every other one of the rule (cel-go reports them all). */
+function withAllUndeclared(source: string, ast: ASTNode, declared: readonly string[], err: CelCompileError): CelCompileError {
+  if (!/^ERROR: <input>:\d+:\d+: undeclared reference to /.test(err.message)) return err;
+  const refs = undeclaredReferences(source, ast, declared, isFunctionName);
+  if (!refs.some((r) => r.pos === err.pos)) return err;
+  return new CelCompileError(refs.map((r) => displayError(source, `undeclared reference to '${r.name}' (in container '')`, r.pos)).join('\n'), err.pos);
 }
 
 /**
