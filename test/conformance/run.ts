@@ -1,5 +1,6 @@
 // `npm run test:conformance -- [--kubeconfig <path>]`: runs the conformance suite with vitest,
-// against the given cluster (e.g. kind) or, without --kubeconfig, against the embedded one.
+// against the given cluster (e.g. kind) or, without --kubeconfig, against the embedded cluster
+// and the real kube-apiserver of test/kube/ (OCCUPIER_TEST_CLUSTER picks, as for npm test).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,8 +20,10 @@ if (values.kubeconfig) {
     process.exit(2);
   }
   env['CONFORMANCE_KUBECONFIG'] = path;
+  // One vitest project is enough: CONFORMANCE_KUBECONFIG points both at the given cluster.
+  env['OCCUPIER_TEST_CLUSTER'] = 'dev';
   process.stdout.write(`conformance suite against ${path}\n`);
-} else process.stdout.write('conformance suite against the embedded dev cluster\n');
+} else process.stdout.write(`conformance suite against ${process.env['OCCUPIER_TEST_CLUSTER'] === 'dev' ? 'the embedded dev cluster' : process.env['OCCUPIER_TEST_CLUSTER'] === 'real' ? 'a real kube-apiserver (test/kube/)' : 'the embedded dev cluster and a real kube-apiserver (test/kube/)'}\n`);
 const root = resolve(import.meta.dirname, '../..');
 const vitest = resolve(root, 'node_modules/vitest/vitest.mjs');
 const files = positionals.length ? positionals : ['test/conformance/'];
