@@ -1,4 +1,4 @@
-// Real kubectl (/usr/bin/kubectl) against the embedded dev cluster, end to end.
+// Real kubectl against the project's API server (the embedded cluster, or a real kube-apiserver), end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ ${spec}
 
 let env: ClusterEnv;
 
-describe.skipIf(!hasKubectl)('kubectl against the dev cluster', () => {
+describe.skipIf(!hasKubectl)('kubectl against the API server', () => {
   beforeAll(async () => { env = await withCluster({ crdDir: join(REPO, 'test/conformance/no-crds-here') }); });
   afterAll(async () => { await env.stop(); });
 
