@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dump } from 'js-yaml';
@@ -17,6 +16,7 @@ import type { OccupierResource, SiteResource } from '../../operator/src/api/inde
 import { clusterKind, hasKubectl, runKubectl, withCluster } from '../support/cluster.ts';
 import type { ClusterEnv, KubectlResult } from '../support/cluster.ts';
 import { exampleManifests } from '../support/examples.ts';
+import { freePort } from '../kube/realcluster.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const MAIN = join(REPO, 'operator/src/cli/main.ts');
@@ -26,18 +26,6 @@ const GENERATED = 16;
 
 const dir = mkdtempSync(join(tmpdir(), 'restart-e2e-'));
 const children = new Set<ChildProcess>();
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

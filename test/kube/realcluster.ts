@@ -19,8 +19,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'node:https';
-import { generateCa, issueServerCert } from '../../operator/src/devcluster/tls.ts';
-import type { CertPair } from '../../operator/src/devcluster/tls.ts';
+import { issueServerCert, loadOrCreateCa } from '../../operator/src/devcluster/tls.ts';
 
 const HERE = import.meta.dirname;
 export const BINARIES = ['etcd', 'kube-apiserver', 'kubectl'] as const;
@@ -148,10 +147,10 @@ export interface KubeApiserver {
   stop(): Promise<void>;
 }
 
-function loadOrCreate(path: string, make: () => string, mode = 0o600): string {
+function loadOrCreate(path: string, make: () => string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8');
   const v = make();
-  writeFileSync(path, v, { mode });
+  writeFileSync(path, v, { mode: 0o600 });
   return v;
 }
 
@@ -175,11 +174,7 @@ function kubeconfig(url: string, caPem: string, tokens: Record<string, string>):
 export async function startKubeApiserver(opts: { binDir: string; dataDir: string; etcdUrl: string; etcdPrefix?: string; port?: number; readyTimeoutMs?: number; extraArgs?: string[] }): Promise<KubeApiserver> {
   const dir = resolve(opts.dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const caPair: CertPair = existsSync(join(dir, 'ca.crt'))
-    ? { certPem: readFileSync(join(dir, 'ca.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'ca.key'), 'utf8') }
-    : generateCa();
-  loadOrCreate(join(dir, 'ca.key'), () => caPair.keyPem);
-  loadOrCreate(join(dir, 'ca.crt'), () => caPair.certPem, 0o644);
+  const caPair = loadOrCreateCa(dir);
   const leaf = issueServerCert(caPair, ['127.0.0.1']);
   writeFileSync(join(dir, 'apiserver.crt'), leaf.certPem);
   writeFileSync(join(dir, 'apiserver.key'), leaf.keyPem, { mode: 0o600 });

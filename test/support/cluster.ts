@@ -98,21 +98,19 @@ export async function withDevCluster(opts: DevClusterOptions & { crdDir?: string
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'devcluster-'));
   const { crdDir, ...rest } = opts;
   const cluster = await startDevCluster({ ...rest, port: 0, dataDir, fresh: true, crds: [...loadCrds(crdDir), ...(opts.crds ?? [])] });
+  const env = clusterEnv('dev', cluster.kubeconfigPath, dataDir, async () => {
+    await cluster.stop();
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { ...env, cluster };
+}
+
+/** The env of a running API server: a KubeConfig and a kubectl runner for its kubeconfig. */
+function clusterEnv(kind: ClusterKind, kubeconfigPath: string, dataDir: string, stop: () => Promise<void>): ClusterEnv {
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(cluster.kubeconfigPath);
+  kubeConfig.loadFromFile(kubeconfigPath);
   const cacheDir = join(dataDir, 'kubectl-cache');
-  return {
-    kind: 'dev',
-    cluster,
-    kubeConfig,
-    kubeconfigPath: cluster.kubeconfigPath,
-    dataDir,
-    kubectl: (args, stdin) => runKubectl(cluster.kubeconfigPath, cacheDir, args, stdin),
-    stop: async () => {
-      await cluster.stop();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { kind, kubeConfig, kubeconfigPath, dataDir, kubectl: (args, stdin) => runKubectl(kubeconfigPath, cacheDir, args, stdin), stop };
 }
 
 /**
@@ -139,20 +137,10 @@ export async function withRealCluster(opts: { crdDir?: string; crds?: unknown[] 
   if (!real) throw new Error('withRealCluster(): no real control plane in this vitest project (OCCUPIER_TEST_CLUSTER=real|both)');
   const dataDir = mkdtempSync(join(tmpdir(), 'realcluster-'));
   const api = await startKubeApiserver({ binDir: real.binDir, dataDir: join(dataDir, 'apiserver'), etcdUrl: real.etcdUrl, etcdPrefix: `/t-${randomBytes(6).toString('hex')}` });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(api.kubeconfigPath);
-  const cacheDir = join(dataDir, 'kubectl-cache');
-  const env: ClusterEnv = {
-    kind: 'real',
-    kubeConfig,
-    kubeconfigPath: api.kubeconfigPath,
-    dataDir,
-    kubectl: (args, stdin) => runKubectl(api.kubeconfigPath, cacheDir, args, stdin),
-    stop: async () => {
-      await api.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const env = clusterEnv('real', api.kubeconfigPath, dataDir, async () => {
+    await api.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   try {
     await installCrds(env.kubectl, [...loadCrds(opts.crdDir), ...(opts.crds ?? [])]);
   } catch (e) {

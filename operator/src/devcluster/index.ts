@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DirectoryLockedError, lockDirectory } from './dirlock.ts';
 import type { DirectoryLock } from './dirlock.ts';
-import { generateCa, issueServerCert } from './tls.ts';
-import type { CertPair } from './tls.ts';
+import { issueServerCert, loadOrCreateCa } from './tls.ts';
 import { Store } from './store.ts';
 import type { FsyncPolicy } from './log.ts';
 import { infoFromCrd, Registry } from './registry.ts';
@@ -44,16 +43,6 @@ export interface DevClusterOptions {
 
 const CRD_KEY = 'apiextensions.k8s.io/customresourcedefinitions';
 const BOOT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
-function loadOrCreateCa(dir: string): CertPair {
-  const crt = join(dir, 'ca.crt');
-  const key = join(dir, 'ca.key');
-  if (existsSync(crt) && existsSync(key)) return { certPem: readFileSync(crt, 'utf8'), keyPem: readFileSync(key, 'utf8') };
-  const ca = generateCa();
-  writeFileSync(key, ca.keyPem, { mode: 0o600 });
-  writeFileSync(crt, ca.certPem);
-  return ca;
-}
 
 function loadOrCreateToken(dir: string): string {
   const path = join(dir, 'token');

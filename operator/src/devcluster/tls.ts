@@ -3,7 +3,9 @@
 // localhost, 127.0.0.1 and ::1 (Go's TLS, i.e. kubectl, ignores the CN) plus any extra host.
 import { createHash, generateKeyPairSync, randomBytes, sign, createPrivateKey, X509Certificate } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 
 export interface CertPair { certPem: string; keyPem: string }
 
@@ -111,4 +113,15 @@ export function issueServerCert(ca: CertPair, extraHosts: string[] = []): CertPa
     ca: false, hosts, issuerKeyId: createHash('sha1').update(caSpki).digest(),
   });
   return { certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** The CA kept in `dir` (ca.crt, ca.key), made on first use: one CA per data directory, across restarts. */
+export function loadOrCreateCa(dir: string): CertPair {
+  const crt = join(dir, 'ca.crt');
+  const key = join(dir, 'ca.key');
+  if (existsSync(crt) && existsSync(key)) return { certPem: readFileSync(crt, 'utf8'), keyPem: readFileSync(key, 'utf8') };
+  const ca = generateCa();
+  writeFileSync(key, ca.keyPem, { mode: 0o600 });
+  writeFileSync(crt, ca.certPem);
+  return ca;
 }
