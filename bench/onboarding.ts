@@ -274,6 +274,8 @@ async function startBaseline(kc: KubeConfig): Promise<Running> {
   const reconcile = occupierReconciler({
     client,
     sites: { get: (name) => sites.get(name) },
+    // The naive loop has no orders: onboarding only.
+    orders: () => [],
     drivers: resolverFor(drivers),
     events: new EventRecorder({ core, component: COMPONENT, logger: log, clock: realClock }),
     clock: realClock,

@@ -9,9 +9,11 @@ import { DriverRegistry, driverRefFor } from '../../drivers/src/registry.ts';
 import type { SecretRef } from '../../drivers/src/registry.ts';
 import { GROUP, KINDS, VERSION } from './api/index.ts';
 import type { CustomerMoveResource, DecommissionResource, KindInfo, OccupierResource, SiteMoveResource, SiteResource } from './api/index.ts';
-import { decommissionReconciler } from './controllers/decommission/controller.ts';
-import { CONTROLLER_NAME as DECOMMISSION } from './controllers/decommission/controller.ts';
+import { decommissionPlugin } from './controllers/decommission/plugin.ts';
+import { siteMovePlugin } from './controllers/sitemove/plugin.ts';
+import { orderChanged, orderReconciler } from './controllers/orders/engine.ts';
 import { OrderMetrics } from './controllers/orders/metrics.ts';
+import type { AnyOrder, OrderPlugin } from './controllers/orders/plugin.ts';
 import type { OrderSummary } from './planner/types.ts';
 import { occupierReconciler } from './controllers/occupier/controller.ts';
 import { CONTROLLER_NAME as OCCUPIER } from './controllers/occupier/controller.ts';
@@ -68,8 +70,6 @@ export const COMPONENT = 'occupier-operator';
 
 const resourceOf = (k: KindInfo): ResourceKind => ({ group: GROUP, version: VERSION, plural: k.plural, kind: k.kind });
 const [SITE_KIND, OCCUPIER_KIND, SITEMOVE_KIND, CUSTOMERMOVE_KIND, DECOMMISSION_KIND] = KINDS;
-
-type AnyOrder = SiteMoveResource | CustomerMoveResource | DecommissionResource;
 
 /** Orders are indexed by the occupier they act on: `namespace/occupier`. */
 const byOccupier = (o: AnyOrder): string[] => [`${o.metadata?.namespace}/${o.spec?.occupierRef?.name}`];
@@ -169,46 +169,64 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       ...common,
       name: OCCUPIER,
       primary: occupiers,
-      // A Site change (new pools, catalog) re-plans every occupier there.
-      watches: [watchOf(sites, (s) => occupiers.byIndex('site', s.metadata?.name ?? '').map((o) => `${o.metadata.namespace}/${o.metadata.name}`))],
-      reconcile: occupierReconciler({ client: occupierClient, sites, drivers: resolver, events, clock, ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}) }),
-    }),
-  );
-
-  const decommissionClient = new ResourceClient<DecommissionResource>(custom, resourceOf(DECOMMISSION_KIND), { fieldManager: COMPONENT });
-  const decommissionsOf = (occupierKey: string): string[] => decommissions.byIndex('occupier', occupierKey).map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
-  manager.addController(
-    new Controller<DecommissionResource>({
-      ...common,
-      name: DECOMMISSION,
-      primary: decommissions,
-      // Runs wait on drivers, not on CPU: more of them at once.
-      workers: Math.max(common.workers, 16),
-      // Runs are long (bounded steps, persisted as they go); a restart resumes them.
-      reconcileTimeoutMs: 10 * 60_000,
       watches: [
-        // The occupier's phase and other orders decide prerequisites: re-check on their change.
-        watchOf(occupiers, (o) => decommissionsOf(`${o.metadata.namespace}/${o.metadata.name}`)),
-        watchOf(siteMoves, (o) => decommissionsOf(byOccupier(o)[0] ?? '')),
-        watchOf(customerMoves, (o) => decommissionsOf(byOccupier(o)[0] ?? '')),
-        watchOf(decommissions, (o) => decommissionsOf(byOccupier(o)[0] ?? '').filter((k) => k !== `${o.metadata.namespace}/${o.metadata.name}`)),
+        // A Site change (new pools, catalog) re-plans every occupier there.
+        watchOf(sites, (s) => occupiers.byIndex('site', s.metadata?.name ?? '').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)),
+        // Its phase, active order and the effects of completed orders come from its orders.
+        ...[siteMoves, customerMoves, decommissions].map((c) => watchOf(c as Cache<AnyOrder>, byOccupier)),
       ],
-      reconcile: decommissionReconciler({
-        client: decommissionClient,
-        occupierClient,
-        occupiers,
+      reconcile: occupierReconciler({
+        client: occupierClient,
         sites,
-        ordersFor,
+        orders: (key) => [...siteMoves.byIndex('occupier', key), ...customerMoves.byIndex('occupier', key), ...decommissions.byIndex('occupier', key)],
         drivers: resolver,
-        orderMetrics,
         events,
         clock,
-        ...(opts.decommission?.siteConcurrency !== undefined ? { siteConcurrency: opts.decommission.siteConcurrency } : {}),
-        ...(opts.decommission?.itemConcurrency !== undefined ? { itemConcurrency: opts.decommission.itemConcurrency } : {}),
         ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}),
       }),
     }),
   );
+
+  /** One controller per order kind, all on the one order engine. */
+  const addOrderController = <R extends AnyOrder, G>(kind: KindInfo, cache: Cache<R>, plugin: OrderPlugin<R, G>): void => {
+    const own = (occupierKey: string): string[] => cache.byIndex('occupier', occupierKey).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    manager.addController(
+      new Controller<R>({
+        ...common,
+        name: plugin.kind.toLowerCase(),
+        primary: cache,
+        // Runs wait on drivers, not on CPU: more of them at once.
+        workers: Math.max(common.workers, 16),
+        // Runs are long (bounded steps, persisted as they go); a restart resumes them.
+        reconcileTimeoutMs: 10 * 60_000,
+        // Spec, annotations (approve, retry) and deletion; never the controller's own status writes.
+        predicates: [orderChanged],
+        watches: [
+          // The occupier's phase and the other orders decide prerequisites: re-check on their change.
+          watchOf(occupiers, (o) => own(`${o.metadata.namespace}/${o.metadata.name}`)),
+          ...[siteMoves, customerMoves, decommissions].map((c) =>
+            watchOf(c as Cache<AnyOrder>, (o) => own(byOccupier(o)[0] ?? '').filter((k) => c !== (cache as unknown) || k !== `${o.metadata.namespace}/${o.metadata.name}`)),
+          ),
+        ],
+        reconcile: orderReconciler<R, G>({
+          plugin,
+          client: new ResourceClient<R>(custom, resourceOf(kind), { fieldManager: COMPONENT }),
+          occupiers,
+          sites,
+          ordersFor,
+          drivers: resolver,
+          orderMetrics,
+          events,
+          clock,
+          ...(opts.decommission?.siteConcurrency !== undefined ? { siteConcurrency: opts.decommission.siteConcurrency } : {}),
+          ...(opts.decommission?.itemConcurrency !== undefined ? { itemConcurrency: opts.decommission.itemConcurrency } : {}),
+          ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}),
+        }),
+      }),
+    );
+  };
+  addOrderController(SITEMOVE_KIND, siteMoves, siteMovePlugin());
+  addOrderController(DECOMMISSION_KIND, decommissions, decommissionPlugin);
 
   const done = manager.run().finally(() => drivers.close());
   return { manager, drivers, done, stop: () => manager.stop() };

@@ -94,6 +94,11 @@ export function toStructural(node: Schema): Schema {
       return rest;
     });
   }
+  // A free-form object (`x-kubernetes-preserve-unknown-fields`): the API server keeps its
+  // fields as they are; zod's `additionalProperties: {}` has no type and is not structural.
+  if (out['x-kubernetes-preserve-unknown-fields'] === true && isObj(out.additionalProperties) && Object.keys(out.additionalProperties).length === 0) {
+    delete out.additionalProperties;
+  }
   if (out.const !== undefined) {
     out.enum = [out.const];
     delete out.const;

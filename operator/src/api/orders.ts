@@ -3,7 +3,7 @@
  * `scheduledAt` (absent = now), and records its plan, per-site tasks and outcome in status.
  */
 import { z } from 'zod';
-import { conditions, dateTime, email, identifier, listMap, listSet, localRef, objectName, rules, schedule, statusBase } from './common.ts';
+import { capability, conditions, dateTime, email, identifier, listMap, listSet, localRef, objectName, rules, schedule, statusBase } from './common.ts';
 import type { CelRule } from './common.ts';
 
 /** Fields every order spec has. */
@@ -45,7 +45,12 @@ export const task = z
     site: objectName.describe('Site the task runs at.'),
     step: identifier.describe('Step of the order, e.g. telephony-deallocate, users, network.'),
     state: z.enum(TASK_STATES).describe('Pending, Running, Succeeded or Failed.'),
-    attempts: z.int().min(0).default(0).describe('Driver attempts so far.'),
+    attempts: z.int().min(0).default(0).describe('Driver attempts so far (manual retries included).'),
+    retryFrom: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Attempts made before the last occupier.dev/retry: the retry budget counts from here.'),
     items: z
       .object({ total: z.int().min(0), done: z.int().min(0) })
       .strict()
@@ -53,6 +58,7 @@ export const task = z
       .describe('Items the step handles and how many are done.'),
     lastError: z.string().max(4096).optional().describe('Last error the driver returned.'),
     nextRetryAt: dateTime.optional().describe('When a failed attempt is retried.'),
+    notBefore: dateTime.optional().describe('The step does not start before this instant (e.g. the end of the move date at the source, in its time zone).'),
     startedAt: dateTime.optional(),
     completedAt: dateTime.optional(),
   })
@@ -77,6 +83,26 @@ export const PLAN_ACTIONS = [
   'Unmatched',
 ] as const;
 
+/**
+ * One driver call the plan fixes when the run begins: exactly what is sent, so a run resumed
+ * after a crash, or days later, does what was planned even if the occupier spec changed.
+ */
+export const operation = z
+  .object({
+    op: z.enum(['ensure', 'remove']).describe('ensure: create or update the item to spec; remove: delete it.'),
+    capability: capability.describe('Driver capability that serves the item.'),
+    type: z.string().min(1).max(63).describe('Item type, e.g. contract, number, callCharges.'),
+    key: z.string().min(1).max(512).describe('Item key at the site.'),
+    spec: z
+      .record(z.string(), z.unknown())
+      .meta({ 'x-kubernetes-preserve-unknown-fields': true })
+      .optional()
+      .describe('Desired item (ensure only), in the driver item shape.'),
+  })
+  .strict()
+  .describe('One driver operation.');
+export type Operation = z.infer<typeof operation>;
+
 const planItem = z
   .object({
     kind: z
@@ -87,11 +113,7 @@ const planItem = z
     action: z.enum(PLAN_ACTIONS).describe('What the order does with it.'),
     detail: z.string().optional().describe('More about the action, e.g. the matched access level.'),
     step: identifier.optional().describe('Step of the order that handles the item (status.tasks[].step).'),
-    ref: z.string().optional().describe('The external item, as capability/type/key.'),
-    values: z
-      .record(z.string(), z.string())
-      .optional()
-      .describe('Values fixed when the plan was made (dates, tariff, MAC, ...), so a resumed run does exactly what was planned.'),
+    ops: z.array(operation).max(8).optional().describe('Driver operations that carry the item out, fixed when the run began.'),
   })
   .strict()
   .describe('One item of the plan.');

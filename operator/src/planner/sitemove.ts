@@ -226,13 +226,15 @@ export function planSiteMove(input: SiteMoveInput): SiteMovePlan {
           continue;
         }
         const changes = (s.scheduledChanges ?? []).filter((c) => c.date > moveDate.to);
-        const svc = { name: s.name, quantity: s.quantity, startDate: moveDate.to, ...(s.accessLevel !== undefined ? { accessLevel: s.accessLevel } : {}), ...(changes.length ? { scheduledChanges: changes } : {}) };
+        // The quantity in force on the move date: changes dated up to then have taken effect.
+        const quantity = [...(s.scheduledChanges ?? [])].filter((c) => c.date <= moveDate.to).sort((a, b) => a.date.localeCompare(b.date)).at(-1)?.quantity ?? s.quantity;
+        const svc = { name: s.name, quantity, startDate: moveDate.to, ...(s.accessLevel !== undefined ? { accessLevel: s.accessLevel } : {}), ...(changes.length ? { scheduledChanges: changes } : {}) };
         copied.push(svc);
         atTo('services', {
           kind: 'Service',
           name: s.name,
           action: 'Copy',
-          detail: `quantity ${s.quantity}${s.accessLevel ? `, access level ${s.accessLevel}` : ''}, from ${moveDate.to}${changes.length ? `, with ${changes.length} scheduled change(s)` : ''}`,
+          detail: `quantity ${quantity}${s.accessLevel ? `, access level ${s.accessLevel}` : ''}, from ${moveDate.to}${changes.length ? `, with ${changes.length} scheduled change(s)` : ''}`,
         });
       }
       if (copied.length) destination.services = copied;

@@ -1,19 +1,19 @@
 /**
- * From the planner's decommission plan to what the controller runs (pure).
+ * From the planner's decommission plan to what the engine runs (pure).
  *
- * `executablePlan` fixes, when the run begins, every value a step needs (dates, tariff, MAC,
- * booking times) into the plan items persisted in `status.plan.items`, so a run resumed after
- * a crash, or days later, does exactly what was planned even if the occupier spec changed.
- * `opsFor` turns one persisted item into driver operations.
+ * `executableSteps` fixes, when the run begins, every value a step needs (dates, tariff, MAC,
+ * booking times) into typed driver operations on each plan item (`PlanItem.ops`, persisted in
+ * `status.plan.items`), so a run resumed after a crash, or days later, does exactly what was
+ * planned even if the occupier spec changed.
  */
-import type { OccupierSpec } from '../../api/index.ts';
+import type { OccupierSpec, Operation } from '../../api/index.ts';
 import type { DecommissionPlan, DecommissionStep } from '../../planner/decommission.ts';
 import type { PlanItem } from '../../planner/types.ts';
-import type { ItemOp } from '../execute.ts';
+import type { PlannedStep } from '../orders/plugin.ts';
 
-/** Steps that run once per order after every site is done, at the occupier's first site. */
-export const FINAL_STEPS = ['archive', 'notify'] as const;
-export type FinalStep = (typeof FINAL_STEPS)[number];
+/** A plan item with what `opsFor` needs (never persisted: only its `ops` are). */
+type Enriched = PlanItem & { ref?: string; values?: Values };
+type Values = { [k: string]: string | number | boolean | undefined };
 
 export interface Booking {
   id: string;
@@ -24,13 +24,13 @@ export interface Booking {
   userEmail?: string | undefined;
 }
 
-function compact(o: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined));
+function compact(o: Values): Values {
+  return Object.fromEntries(Object.entries(o).filter((e) => e[1] !== undefined));
 }
 
-/** The plan items with `step`, `ref` and `values` fixed for execution. */
-export function executablePlan(plan: DecommissionPlan, spec: OccupierSpec, identity: string, bookings: readonly Booking[] = []): PlanItem[] {
-  const out: PlanItem[] = [];
+/** Per site and step (every step, in order), the plan items with their driver operations fixed. */
+export function executableSteps(plan: DecommissionPlan, spec: OccupierSpec, identity: string, bookings: readonly Booking[] = []): PlannedStep[] {
+  const out: PlannedStep[] = [];
   const users = spec.users ?? [];
   for (const site of plan.sites) {
     const entry = spec.sites.find((e) => e.site === site.site);
@@ -38,10 +38,14 @@ export function executablePlan(plan: DecommissionPlan, spec: OccupierSpec, ident
     const numbers = new Map((entry.numbers ?? []).map((n) => [n.number, n]));
     const deprovisioned = new Set(site.steps.find((s) => s.step === 'services')?.items.filter((i) => i.action === 'Deprovision').map((i) => i.name));
     for (const { step, items } of site.steps) {
+      const planned: PlanItem[] = [];
       for (const item of items) {
         const e = enrich(step, item, { entry, users, numbers, deprovisioned, identity, yesterday: site.yesterday, bookings });
-        if (e) out.push({ ...e, step });
+        if (!e) continue;
+        const { ref: _r, values: _v, ...rest } = e;
+        planned.push({ ...rest, step, ops: opsFor({ ...e, step }, identity) });
       }
+      out.push({ site: site.site, step, items: planned });
     }
   }
   return out;
@@ -57,19 +61,19 @@ interface EnrichContext {
   bookings: readonly Booking[];
 }
 
-function enrich(step: DecommissionStep, item: PlanItem, c: EnrichContext): PlanItem | undefined {
+function enrich(step: DecommissionStep, item: PlanItem, c: EnrichContext): Enriched | undefined {
   const id = c.identity;
   switch (step) {
     case 'telephony-freeze':
-      return { ...item, ref: `telephony/number/${item.name}`, values: { main: String(c.numbers.get(item.name)?.main ?? false) } };
+      return { ...item, ref: `telephony/number/${item.name}`, values: { main: c.numbers.get(item.name)?.main ?? false } };
     case 'telephony-deactivate':
-      return { ...item, ref: `telephony/number/${item.name}`, values: { main: String(c.numbers.get(item.name)?.main ?? false) } };
+      return { ...item, ref: `telephony/number/${item.name}`, values: { main: c.numbers.get(item.name)?.main ?? false } };
     case 'telephony-deallocate':
       return { ...item, ref: `telephony/number/${item.name}` };
     case 'access':
       return { ...item, ref: `access/user/${item.name}` };
     case 'users':
-      if (item.kind === 'Number') return { ...item, ref: `telephony/number/${item.name}`, values: { main: String(c.numbers.get(item.name)?.main ?? false) } };
+      if (item.kind === 'Number') return { ...item, ref: `telephony/number/${item.name}`, values: { main: c.numbers.get(item.name)?.main ?? false } };
       return { ...item, ref: `directory/account/${item.name}` };
     case 'wifi-devices': {
       const device = (c.entry.wifiDevices ?? []).find((d) => d.name === item.name);
@@ -82,11 +86,11 @@ function enrich(step: DecommissionStep, item: PlanItem, c: EnrichContext): PlanI
       const ref = `billing/service/${id}/${item.name}`;
       if (item.action === 'Deprovision') {
         const svc = (c.entry.services ?? []).find((s) => s.name === item.name);
-        return { ...item, ref, values: compact({ quantity: String(svc?.quantity ?? 0), accessLevel: svc?.accessLevel }) };
+        return { ...item, ref, values: compact({ quantity: svc?.quantity ?? 0, accessLevel: svc?.accessLevel }) };
       }
       // A Delete next to a Deprovision of the same service is one of its scheduled changes:
       // the deprovision clears them. Otherwise the whole service was scheduled to start later.
-      return { ...item, ref, values: { covered: String(c.deprovisioned.has(item.name)) } };
+      return { ...item, ref, values: { covered: c.deprovisioned.has(item.name) } };
     }
     case 'call-charges':
       return { ...item, ref: `billing/callCharges/${id}` };
@@ -116,21 +120,21 @@ function enrich(step: DecommissionStep, item: PlanItem, c: EnrichContext): PlanI
   return undefined;
 }
 
-function refParts(ref: string): { capability: ItemOp['capability']; type: string; key: string } {
+function refParts(ref: string): { capability: Operation['capability']; type: string; key: string } {
   const [capability = '', type = '', ...rest] = ref.split('/');
-  return { capability: capability as ItemOp['capability'], type, key: rest.join('/') };
+  return { capability: capability as Operation['capability'], type, key: rest.join('/') };
 }
 
-/** The driver operations of one persisted plan item. */
-export function opsFor(item: PlanItem, identity: string): ItemOp[] {
+/** The driver operations of one plan item. */
+function opsFor(item: Enriched, identity: string): Operation[] {
   if (!item.ref || !item.step) return [];
   const r = refParts(item.ref);
   const v = item.values ?? {};
   const occupier = identity;
   const step = item.step;
-  const ensure = (spec: Record<string, unknown>): ItemOp => ({ op: 'ensure', ...r, spec, step });
-  const remove = (ref = r): ItemOp => ({ op: 'remove', ...ref, step });
-  const main = v.main === 'true';
+  const ensure = (spec: Record<string, unknown>): Operation => ({ op: 'ensure', ...r, spec: compact(spec as Values) });
+  const remove = (ref = r): Operation => ({ op: 'remove', ...ref });
+  const main = v.main === true;
   switch (step) {
     case 'telephony-freeze':
       // A frozen number cannot be edited, so it is frozen unassigned: the users step's
@@ -150,9 +154,9 @@ export function opsFor(item: PlanItem, identity: string): ItemOp[] {
     case 'services':
       if (item.action === 'Deprovision') {
         const name = r.key.slice(r.key.lastIndexOf('/') + 1);
-        return [ensure({ occupier, name, quantity: Number(v.quantity ?? 0), state: 'Inactive', scheduledChanges: [], ...(v.accessLevel ? { accessLevel: v.accessLevel } : {}) })];
+        return [ensure({ occupier, name, quantity: v.quantity ?? 0, state: 'Inactive', scheduledChanges: [], ...(v.accessLevel ? { accessLevel: v.accessLevel } : {}) })];
       }
-      return v.covered === 'true' ? [] : [remove()];
+      return v.covered === true ? [] : [remove()];
     case 'call-charges':
       return [ensure({ occupier, state: 'Stopped' })];
     case 'bookings': {

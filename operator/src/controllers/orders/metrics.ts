@@ -59,8 +59,9 @@ export class OrderMetrics {
     );
     timestampGauge(
       'occupier_operator_order_scheduled_timestamp_seconds',
-      'Scheduled time of orders that have not started (alert: the time passed and it did not start).',
-      (s) => (s.startedAt || s.phase === 'Succeeded' || s.phase === 'Failed' ? undefined : s.scheduledFor),
+      'Scheduled time of orders that have not started and are not Blocked (alert: the time passed and it did not start).',
+      // A Blocked order has its own alert (OrderBlocked): one alert per cause.
+      (s) => (s.startedAt || s.phase === 'Succeeded' || s.phase === 'Failed' || s.phase === 'Blocked' ? undefined : s.scheduledFor),
     );
     this.duration = new Histogram({
       name: 'occupier_operator_order_duration_seconds',

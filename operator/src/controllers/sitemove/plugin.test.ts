@@ -210,7 +210,7 @@ describe('ops per step (destination first, then the source; every step listed)',
     // planSiteMove copies the base quantity and drops changes dated on or before the move
     // date, so the destination gets 3 instead of the 4 in force. Flip to `it` once the planner
     // copies `quantity` as of the move date (planner/sitemove.ts).
-    it.fails('KNOWN PLANNER GAP: a copied service gets the quantity in force on the move date', () => {
+    it('a copied service gets the quantity in force on the move date', () => {
       const occ = acme.withService(SHO, 'hosted-voice', { quantity: 3, scheduledChanges: [{ date: '2027-01-25', quantity: 4 }] }).build();
       expect(opsOf(steps(spec(), gathered(), occ), CW, 'services').find((o) => o.key === KEY('hosted-voice'))?.spec).toMatchObject({ quantity: 4 });
     });

@@ -1,0 +1,410 @@
+/**
+ * The one order engine: the lifecycle every order shares, written once. A kind plugs in what
+ * differs (`plugin.ts`). In order:
+ *
+ *   schedule gate → prerequisites (all listed, re-checked with backoff) → approval gate →
+ *   start (plan and tasks frozen into status; cheap, and separate from the run) → run (per
+ *   site tasks, `runner.ts`) → finish (Succeeded or Failed + Warning Event) → retry
+ *   (`occupier.dev/retry=true`) → archive of the record when the order is deleted.
+ *
+ * The engine writes only the order's own status (the Occupier controller derives the
+ * occupier's phase from the orders). Each step below is a top-level function over `Step`.
+ */
+import type { OccupierResource, OrderStatus, Task } from '../../api/index.ts';
+import { conflictingOrder } from '../../planner/prerequisites.ts';
+import type { Failure, OrderSummary } from '../../planner/types.ts';
+import { finalizer, getCondition, rfc3339, updateStatus } from '../../runtime/index.ts';
+import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
+import type { DriverMetrics } from '../../../../drivers/src/call.ts';
+import { executeItems } from '../execute.ts';
+import type { DriverResolver, ItemResult } from '../execute.ts';
+import { awaitingApproval, blocked, blockedMessage, CONDITION, failed, REASON, retrying, running, scheduled, succeeded } from './conditions.ts';
+import type { StatusChange } from './conditions.ts';
+import type { OrderMetrics } from './metrics.ts';
+import type { AnyOrder, OrderPlugin, RunEnv } from './plugin.ts';
+import { runTasks } from './runner.ts';
+import { scheduleGate } from './schedule.ts';
+import { initialTasks, NOTIFY_STEP, resetFailed } from './tasks.ts';
+
+export const ORDER_FINALIZER = 'occupier.dev/order';
+export const APPROVE_ANNOTATION = 'occupier.dev/approve';
+export const RETRY_ANNOTATION = 'occupier.dev/retry';
+
+const BLOCKED_MIN_MS = 5_000;
+const BLOCKED_MAX_MS = 5 * 60_000;
+
+export interface EngineDeps<R extends AnyOrder, G> {
+  plugin: OrderPlugin<R, G>;
+  client: ResourceClient<R>;
+  occupiers: { get(key: string): OccupierResource | undefined };
+  sites: RunEnv['sites'];
+  /** Every order (any kind) of the occupier `namespace/name`. */
+  ordersFor(occupierKey: string): OrderSummary[];
+  drivers: DriverResolver;
+  driverMetrics?: DriverMetrics;
+  orderMetrics?: OrderMetrics;
+  events: EventRecorder;
+  clock: Clock;
+  /** Sites run at once (default 5) and driver calls in flight per step (default 32). */
+  siteConcurrency?: number;
+  itemConcurrency?: number;
+}
+
+/** One reconcile of one order: the deps, the order as last known, and the time. */
+interface Step<R extends AnyOrder, G> {
+  deps: EngineDeps<R, G>;
+  order: R;
+  ctx: ReconcileContext;
+  now(): Date;
+  /** Writes a status change; false when nothing changed or `guard` refused. */
+  write(change: StatusChange, guard?: (s: OrderStatus) => boolean): Promise<boolean>;
+}
+
+/** `kubectl -n <ns> <verb> <kind> <name> ...` as a user types it. */
+export function kubectlHint<R extends AnyOrder>(plugin: OrderPlugin<R>, order: R, args: string): string {
+  return `kubectl -n ${order.metadata.namespace} ${args.replace('{}', `${plugin.kubectlName} ${order.metadata.name}`)}`;
+}
+
+function isoOf(v: unknown): string | undefined {
+  if (v instanceof Date) return v.toISOString();
+  return typeof v === 'string' ? v : undefined;
+}
+
+const occupierKey = (o: AnyOrder): string => `${o.metadata.namespace}/${o.spec.occupierRef.name}`;
+
+function summaryOf<R extends AnyOrder>(plugin: OrderPlugin<R>, o: R): OrderSummary {
+  return { kind: plugin.kind, name: o.metadata.name ?? '', occupier: o.spec.occupierRef.name, phase: o.status?.phase, startedAt: o.status?.startedAt, createdAt: isoOf(o.metadata.creationTimestamp) };
+}
+
+function executeOpts<R extends AnyOrder, G>(deps: EngineDeps<R, G>): RunEnv['execute'] {
+  return { drivers: deps.drivers, ...(deps.driverMetrics ? { metrics: deps.driverMetrics } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Before the run
+// ---------------------------------------------------------------------------------------
+
+/** Ends the order without success (before its run or after a failed step), once. */
+export async function failOrder<R extends AnyOrder, G>(s: Step<R, G>, reason: string, message: string): Promise<void> {
+  const at = s.now();
+  const wrote = await s.write(failed(reason, message, rfc3339(at)), (st) => st.phase !== 'Failed' && st.phase !== 'Succeeded');
+  if (!wrote) return;
+  void s.deps.events.warning(s.order, reason, message);
+  const startedAt = s.order.status?.startedAt;
+  if (startedAt) s.deps.orderMetrics?.duration.observe({ kind: s.deps.plugin.kind, result: 'Failed' }, (at.getTime() - Date.parse(startedAt)) / 1000);
+}
+
+/** The schedule gate: wait, refuse a time already past, or fail a missed one. Undefined: due. */
+export async function gateSchedule<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileResult | undefined> {
+  const { order, deps } = s;
+  const created = isoOf(order.metadata.creationTimestamp);
+  const previousFor = order.status?.scheduledFor;
+  const gate = scheduleGate({
+    scheduledAt: order.spec.scheduledAt,
+    createdAt: created ? new Date(created) : s.now(),
+    now: s.now(),
+    startingDeadlineSeconds: order.spec.startingDeadlineSeconds,
+    previousFor,
+  });
+  switch (gate.action) {
+    case 'Due':
+      return undefined;
+    case 'Refused': {
+      const failure = { reason: gate.reason, message: gate.message };
+      const prev = getCondition(order.status?.conditions ?? [], CONDITION.Blocked);
+      await s.write((st, g, n) => {
+        blocked([failure])(st, g, n);
+        if (gate.forText) st.scheduledFor = gate.forText;
+      });
+      if (prev?.status !== 'True' || prev.message !== failure.message) void deps.events.warning(order, gate.reason, gate.message);
+      // A spec edit (a new generation) re-evaluates it; nothing changes by waiting.
+      return {};
+    }
+    case 'Missed':
+      deps.orderMetrics?.missed.inc({ kind: deps.plugin.kind });
+      await failOrder(s, REASON.MissedSchedule, gate.message);
+      return {};
+    case 'Wait': {
+      const hint = `edit spec.scheduledAt to reschedule, or cancel with: ${kubectlHint(deps.plugin, order, 'delete {}')}`;
+      await s.write(scheduled(gate.forText, hint));
+      if (gate.rescheduled) void deps.events.normal(order, REASON.Rescheduled, `rescheduled from ${previousFor} to ${gate.forText}`);
+      else if (previousFor === undefined || order.status?.phase !== 'Scheduled') void deps.events.normal(order, REASON.Scheduled, `${deps.plugin.text.what(order)} scheduled for ${gate.forText}`);
+      return { requeueAfter: gate.delayMs };
+    }
+  }
+}
+
+/** Every unmet prerequisite (the kind's own, then ConflictingOrder). */
+export function prerequisiteFailures<R extends AnyOrder, G>(deps: EngineDeps<R, G>, order: R, occupier: OccupierResource, gathered: G, now: Date): Failure[] {
+  const own = deps.plugin.prerequisites(order, occupier, gathered, now);
+  const conflict = conflictingOrder({ occupier, self: summaryOf(deps.plugin, order), orders: deps.ordersFor(occupierKey(order)), sites: new Map(), now });
+  return conflict ? [...own, conflict] : own;
+}
+
+/** Blocked: listed, a Warning Event when the reasons change, re-checked with backoff. */
+export async function block<R extends AnyOrder, G>(s: Step<R, G>, failures: Failure[]): Promise<ReconcileResult> {
+  const prev = getCondition(s.order.status?.conditions ?? [], CONDITION.Blocked);
+  const message = blockedMessage(failures);
+  const at = s.now().getTime();
+  const since = prev?.status === 'True' ? Date.parse(prev.lastTransitionTime) : at;
+  await s.write(blocked(failures));
+  if (prev?.status !== 'True' || prev.message !== message) void s.deps.events.warning(s.order, failures[0]?.reason ?? 'Blocked', message);
+  // Wait as long again as it has been blocked (5 s .. 5 min).
+  return { requeueAfter: Math.min(BLOCKED_MAX_MS, Math.max(BLOCKED_MIN_MS, at - since)) };
+}
+
+/** Due: gather, check, plan; wait for approval or start. */
+export async function prepare<R extends AnyOrder, G>(s: Step<R, G>, occupier: OccupierResource): Promise<ReconcileResult> {
+  const { deps, order } = s;
+  const plugin = deps.plugin;
+  const at = s.now();
+  let gathered: G;
+  try {
+    gathered = await plugin.gather(order, occupier, { sites: deps.sites, ordersFor: deps.ordersFor, execute: executeOpts(deps), ctx: s.ctx, now: at });
+  } catch (err) {
+    throw new Error(`gathering what ${plugin.text.what(order)} needs failed: ${(err as Error).message}`, { cause: err });
+  }
+  const failures = prerequisiteFailures(deps, order, occupier, gathered, at);
+  const plan = plugin.plan(order, occupier, gathered, at);
+  const planStatus: NonNullable<OrderStatus['plan']> = {
+    computedAt: rfc3339(at),
+    summary: plan.summary,
+    items: plan.steps.flatMap((st) => st.items.map((i) => ({ ...i, site: st.site, step: st.step }))),
+    ...(plan.unmatched?.length ? { unmatched: plan.unmatched } : {}),
+  };
+  if (failures.length > 0) {
+    // The review shows what is unmatched even while Blocked.
+    if (plan.unmatched?.length) await s.write((st) => void (st.plan = { computedAt: planStatus.computedAt, summary: plan.summary, unmatched: plan.unmatched ?? [] }));
+    return block(s, failures);
+  }
+  if (order.spec.approval === 'Manual' && order.metadata.annotations?.[APPROVE_ANNOTATION] !== 'true') {
+    const hint = kubectlHint(plugin, order, `annotate {} ${APPROVE_ANNOTATION}=true`);
+    const was = order.status?.phase;
+    await s.write(awaitingApproval(planStatus, hint));
+    if (was !== 'AwaitingApproval') void deps.events.normal(order, REASON.AwaitingApproval, `${plugin.text.what(order)} waits for approval: ${plan.summary}; review status.plan, then: ${hint}`);
+    return {};
+  }
+  return start(s, planStatus, initialTasks(plan.steps, (plugin.finalSteps ?? []).map((f) => f.step)));
+}
+
+/** Start: stamp `startedAt`, freeze plan and tasks. Cheap; the run is the next reconcile. */
+export async function start<R extends AnyOrder, G>(s: Step<R, G>, plan: NonNullable<OrderStatus['plan']>, tasks: Task[]): Promise<ReconcileResult> {
+  const { deps, order } = s;
+  const approved = order.status?.phase === 'AwaitingApproval';
+  const message = `${deps.plugin.text.what(order)}: ${plan.summary}`;
+  const wrote = await s.write(running(plan, tasks, rfc3339(s.now()), message), (st) => st.startedAt === undefined);
+  if (!wrote) return { requeueAfter: 0 };
+  if (approved) void deps.events.normal(order, REASON.Approved, `approved with ${APPROVE_ANNOTATION}=true`);
+  void deps.events.normal(order, REASON.Started, `${message} (started)`);
+  return { requeueAfter: 0 };
+}
+
+// ---------------------------------------------------------------------------------------
+// The run and its end
+// ---------------------------------------------------------------------------------------
+
+/** Runs what is due of a started order; finishes it when every task has ended. */
+export async function runOrder<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileResult> {
+  const { deps, order } = s;
+  const uid = order.metadata.uid ?? occupierKey(order);
+  const env: RunEnv = { sites: deps.sites, execute: executeOpts(deps), ctx: s.ctx };
+  const finals = deps.plugin.finalSteps ?? [];
+  const outcome = await runTasks(order.status?.tasks ?? [], order.status?.plan?.items ?? [], {
+    persist: async (tasks) => {
+      const updated = await deps.client.mergePatchStatus(order.metadata.namespace, order.metadata.name ?? '', { tasks });
+      remember(deps, updated);
+    },
+    final: (task) => {
+      if (task.step === NOTIFY_STEP) return notify(s, task.site, uid);
+      const f = finals.find((x) => x.step === task.step);
+      return f ? f.run(order, env) : Promise.resolve([]);
+    },
+    finalSteps: finals.map((f) => f.step),
+    env,
+    uid,
+    now: s.now,
+    siteConcurrency: deps.siteConcurrency ?? 5,
+    itemConcurrency: deps.itemConcurrency ?? 32,
+  });
+  if (outcome.summary === 'Succeeded') return finishSucceeded(s);
+  if (outcome.summary === 'Failed') return finishFailed(s, outcome.tasks);
+  return { requeueAfter: outcome.waitMs };
+}
+
+/** The completion message to `spec.notify` (none: nothing to send). */
+async function notify<R extends AnyOrder, G>(s: Step<R, G>, siteName: string, uid: string): Promise<ItemResult[]> {
+  const recipients = s.order.spec.notify ?? [];
+  const site = s.deps.sites.get(siteName);
+  if (recipients.length === 0 || !site) return [];
+  const text = s.deps.plugin.text.succeeded(s.order);
+  const body = `${text}. ${s.order.status?.plan?.summary ?? ''} (${s.deps.plugin.kind} ${s.order.metadata.namespace}/${s.order.metadata.name})`;
+  const spec = { recipients, subject: text, body };
+  return executeItems(site, [{ op: 'ensure', capability: 'notify', type: 'message', key: `${uid}-completed`, spec, step: NOTIFY_STEP }], { ...executeOpts(s.deps), uid, signal: s.ctx.signal });
+}
+
+/** Succeeded, once: the condition, the Event and the duration are recorded by the write that makes it so. */
+export async function finishSucceeded<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileResult> {
+  const { deps, order } = s;
+  const at = s.now();
+  const text = deps.plugin.text.succeeded(order);
+  const wrote = await s.write(succeeded(text, rfc3339(at)), (st) => st.phase === 'Running');
+  if (!wrote) return {};
+  const startedAt = order.status?.startedAt;
+  if (startedAt) deps.orderMetrics?.duration.observe({ kind: deps.plugin.kind, result: 'Succeeded' }, (at.getTime() - Date.parse(startedAt)) / 1000);
+  void deps.events.normal(order, REASON.Succeeded, text);
+  return {};
+}
+
+async function finishFailed<R extends AnyOrder, G>(s: Step<R, G>, tasks: Task[]): Promise<ReconcileResult> {
+  const bad = tasks.find((t) => t.state === 'Failed');
+  const hint = kubectlHint(s.deps.plugin, s.order, `annotate {} ${RETRY_ANNOTATION}=true`);
+  const message = `step ${bad?.step} at ${bad?.site} failed after ${bad?.attempts ?? 0} attempt(s): ${bad?.lastError ?? 'unknown'}. Raise a case with the provider, fix the cause, then resume with: ${hint}`;
+  await failOrder(s, REASON.StepFailed, message);
+  return {};
+}
+
+/** `occupier.dev/retry=true` on a Failed order that had started: resume from the failed step. */
+export async function retryOrder<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileResult> {
+  const { deps, order } = s;
+  const wrote = await s.write((st, g, n) => retrying(resetFailed(st.tasks ?? []))(st, g, n), (st) => st.phase === 'Failed');
+  const path = `/metadata/annotations/${RETRY_ANNOTATION.replace('/', '~1')}`;
+  await deps.client.jsonPatch(order.metadata.namespace, order.metadata.name ?? '', [
+    { op: 'test', path, value: 'true' },
+    { op: 'remove', path },
+  ]);
+  if (wrote) void deps.events.normal(order, REASON.Retrying, `resuming ${deps.plugin.text.what(order)} from the failed step`);
+  return { requeueAfter: 0 };
+}
+
+// ---------------------------------------------------------------------------------------
+// Deletion: cancel before the start, wait while running, archive the record after the end
+// ---------------------------------------------------------------------------------------
+
+export async function cleanupOrder<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileResult | void> {
+  const { deps, order } = s;
+  const phase = order.status?.phase;
+  const what = deps.plugin.text.what(order);
+  if (phase === 'Running') throw new Error(`${what} is running: deletion waits until it ends`);
+  if (phase === 'Succeeded' || phase === 'Failed') {
+    const site = deps.sites.get(order.status?.tasks?.[0]?.site ?? '');
+    if (site) {
+      const key = `order/${order.metadata.namespace}/${order.metadata.name}`;
+      const record = { order: key, kind: deps.plugin.kind, phase, startedAt: order.status?.startedAt, completedAt: order.status?.completedAt, plan: order.status?.plan?.summary, tasks: order.status?.tasks };
+      const history = { contracts: [], occupancies: [], services: [], callCharges: [], accessLogs: [], bookings: [record] };
+      const [r] = await executeItems(site, [{ op: 'ensure', capability: 'records', type: 'archive', key, spec: { occupier: occupierKey(order), history }, step: 'archive-order' }], {
+        ...executeOpts(deps),
+        uid: order.metadata.uid ?? key,
+      });
+      if (r && r.state !== 'Done') throw new Error(`archiving the record of ${key} before deletion: ${r.state === 'Failed' ? r.message : 'in progress'}`);
+    }
+    return undefined;
+  }
+  void deps.events.normal(order, REASON.Cancelled, `${what} cancelled before it started`);
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** The newest object this engine wrote per order (the cache may not have caught up yet). */
+const written = new WeakMap<object, Map<string, AnyOrder>>();
+
+function remember<R extends AnyOrder, G>(deps: EngineDeps<R, G>, obj: AnyOrder): void {
+  let m = written.get(deps);
+  if (!m) written.set(deps, (m = new Map()));
+  m.set(obj.metadata.uid ?? '', obj);
+}
+
+/** The cached order, or the one this engine wrote last when the cache is behind it. */
+function freshest<R extends AnyOrder, G>(deps: EngineDeps<R, G>, cached: R): R {
+  const mine = written.get(deps)?.get(cached.metadata.uid ?? '') as R | undefined;
+  if (!mine) return cached;
+  const a = Number(cached.metadata.resourceVersion);
+  const b = Number(mine.metadata.resourceVersion);
+  if (Number.isFinite(a) && Number.isFinite(b) && b > a) return { ...cached, status: mine.status, metadata: { ...cached.metadata, resourceVersion: mine.metadata.resourceVersion } };
+  written.get(deps)?.delete(cached.metadata.uid ?? '');
+  return cached;
+}
+
+function stepFor<R extends AnyOrder, G>(deps: EngineDeps<R, G>, order: R, ctx: ReconcileContext): Step<R, G> {
+  const now = (): Date => new Date(deps.clock.now());
+  const s: Step<R, G> = {
+    deps,
+    order,
+    ctx,
+    now,
+    write: async (change, guard) => {
+      let changed = false;
+      const updated = await updateStatus(
+        deps.client,
+        s.order.metadata.namespace,
+        s.order.metadata.name ?? '',
+        (fresh) => {
+          const before = fresh.status ?? {};
+          if (guard && !guard(before)) return false;
+          const next: OrderStatus = structuredClone(before);
+          change(next, fresh.metadata.generation, now());
+          next.observedGeneration = fresh.metadata.generation ?? 0;
+          if (JSON.stringify(next) === JSON.stringify(before)) return false;
+          fresh.status = next;
+          changed = true;
+          return true;
+        },
+        { current: s.order },
+      );
+      if (changed) {
+        remember(deps, updated);
+        s.order = updated;
+      }
+      return changed;
+    },
+  };
+  return s;
+}
+
+async function apply<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileResult | void> {
+  const { deps, order } = s;
+  const phase = order.status?.phase;
+  if (phase === 'Succeeded') return undefined;
+  if (phase === 'Failed') {
+    if (order.metadata.annotations?.[RETRY_ANNOTATION] !== 'true' || !order.status?.startedAt) return undefined;
+    return retryOrder(s);
+  }
+  if (phase === 'Running') return runOrder(s);
+
+  const occupier = deps.occupiers.get(occupierKey(order));
+  if (!occupier) {
+    const failure = { reason: REASON.OccupierNotFound, message: `occupier ${order.spec.occupierRef.name} does not exist in namespace ${order.metadata.namespace}` };
+    await block(s, [failure]);
+    return { requeueAfter: 30_000 };
+  }
+  const refusal = deps.plugin.refuse?.(order, occupier);
+  if (refusal) {
+    await failOrder(s, refusal.reason, refusal.message);
+    return undefined;
+  }
+  const waiting = await gateSchedule(s);
+  if (waiting) return waiting;
+  return prepare(s, occupier);
+}
+
+/** The reconciler of one order kind on the engine. */
+export function orderReconciler<R extends AnyOrder, G>(deps: EngineDeps<R, G>): Reconciler<R> {
+  return async (cached, ctx) => {
+    if (!cached) return undefined;
+    const order = freshest(deps, cached);
+    return finalizer(deps.client, order, ORDER_FINALIZER, {
+      apply: (o) => apply(stepFor(deps, o, ctx)),
+      cleanup: (o) => cleanupOrder(stepFor(deps, o, ctx)),
+    });
+  };
+}
+
+/** Updates that an order controller reconciles: spec, annotations (approve, retry), deletion — never its own status writes. */
+export function orderChanged<R extends AnyOrder>(oldObj: R, newObj: R): boolean {
+  const o = oldObj.metadata;
+  const n = newObj.metadata;
+  if (o.generation !== n.generation) return true;
+  if ((o.deletionTimestamp === undefined) !== (n.deletionTimestamp === undefined)) return true;
+  if (JSON.stringify(o.annotations ?? {}) !== JSON.stringify(n.annotations ?? {})) return true;
+  return JSON.stringify(o.finalizers ?? []) !== JSON.stringify(n.finalizers ?? []);
+}
