@@ -125,3 +125,6 @@ export const succeeded = (message: string, completedAt: string): StatusChange =>
     clear(s, g, n, CONDITION.Running, REASON.Succeeded, 'the run has ended');
     set(s, g, n, CONDITION.Succeeded, 'True', REASON.Succeeded, message);
   });
+
+/** A milestone of the run reached (e.g. DestinationReady), while it goes on. */
+export const milestone = (type: string, message: string): StatusChange => (s, g, n) => set(s, g, n, type as OrderConditionType, 'True', type, message);

@@ -18,7 +18,7 @@ import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconcile
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
 import { executeItems } from '../execute.ts';
 import type { DriverResolver, ItemResult } from '../execute.ts';
-import { awaitingApproval, blocked, blockedMessage, CONDITION, failed, REASON, retrying, running, scheduled, succeeded } from './conditions.ts';
+import { awaitingApproval, blocked, blockedMessage, CONDITION, failed, milestone, REASON, retrying, running, scheduled, succeeded } from './conditions.ts';
 import type { StatusChange } from './conditions.ts';
 import type { OrderMetrics } from './metrics.ts';
 import type { AnyOrder, OrderPlugin, RunEnv } from './plugin.ts';
@@ -213,6 +213,7 @@ export async function runOrder<R extends AnyOrder, G>(s: Step<R, G>): Promise<Re
     persist: async (tasks) => {
       const updated = await deps.client.mergePatchStatus(order.metadata.namespace, order.metadata.name ?? '', { tasks });
       remember(deps, updated);
+      s.order = updated;
     },
     final: (task) => {
       if (task.step === NOTIFY_STEP) return notify(s, task.site, uid);
@@ -226,9 +227,20 @@ export async function runOrder<R extends AnyOrder, G>(s: Step<R, G>): Promise<Re
     siteConcurrency: deps.siteConcurrency ?? 5,
     itemConcurrency: deps.itemConcurrency ?? 32,
   });
+  await reachMilestones(s, outcome.tasks);
   if (outcome.summary === 'Succeeded') return finishSucceeded(s);
   if (outcome.summary === 'Failed') return finishFailed(s, outcome.tasks);
   return { requeueAfter: outcome.waitMs };
+}
+
+/** Sets the plug-in's milestone conditions the tasks have reached, each once, with an Event. */
+export async function reachMilestones<R extends AnyOrder, G>(s: Step<R, G>, tasks: readonly Task[]): Promise<void> {
+  for (const m of s.deps.plugin.milestones ?? []) {
+    if (!m.reached(s.order, tasks)) continue;
+    const message = m.message(s.order);
+    const wrote = await s.write(milestone(m.type, message), (st) => !(st.conditions ?? []).some((c) => c.type === m.type && c.status === 'True'));
+    if (wrote) void s.deps.events.normal(s.order, m.type, message);
+  }
 }
 
 /** The completion message to `spec.notify` (none: nothing to send). */

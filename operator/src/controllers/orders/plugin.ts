@@ -10,7 +10,7 @@
  * - `effects`: the lasting effect of a Succeeded order on its occupier, which the Occupier
  *   controller (the one writer of `Occupier.status`) applies.
  */
-import type { CustomerMoveResource, DecommissionResource, OccupierResource, Operation, OrderStatus, SiteMoveResource, SiteResource } from '../../api/index.ts';
+import type { CustomerMoveResource, DecommissionResource, OccupierResource, Operation, OrderStatus, SiteMoveResource, SiteResource, Task } from '../../api/index.ts';
 import type { OrderEffect } from '../../planner/phase.ts';
 import type { Failure, OrderKind, OrderSummary, PlanItem } from '../../planner/types.ts';
 import type { ReconcileContext } from '../../runtime/index.ts';
@@ -33,6 +33,12 @@ export interface PlannedStep {
 export interface FinalStep<R extends AnyOrder> {
   step: string;
   run(order: R, env: RunEnv): Promise<ItemResult[]>;
+}
+
+export interface Milestone<R extends AnyOrder> {
+  type: string;
+  reached(order: R, tasks: readonly Task[]): boolean;
+  message(order: R): string;
 }
 
 export interface OrderPlan {
@@ -73,6 +79,11 @@ export interface OrderPlugin<R extends AnyOrder, G = unknown> {
   /** Every unmet prerequisite; the engine adds `ConflictingOrder` itself. */
   prerequisites(order: R, occupier: OccupierResource, gathered: G, now: Date): Failure[];
   plan(order: R, occupier: OccupierResource, gathered: G, now: Date): OrderPlan;
+  /**
+   * Conditions set True (with a Normal Event) once `reached(tasks)`, while the run goes on,
+   * e.g. SiteMove's `DestinationReady` when every step at the destination has succeeded.
+   */
+  milestones?: readonly Milestone<R>[];
   /** Steps run once at the first planned site after every site step (before `notify`). */
   finalSteps?: readonly FinalStep<R>[];
   /** Human text for Events and the notify message. */

@@ -34,6 +34,7 @@ import type { Failure, PlanItem } from '../../planner/types.ts';
 import { summarize } from '../../planner/types.ts';
 import { listItems } from '../execute.ts';
 import type { OrderPlan, OrderPlugin, PlannedStep } from '../orders/plugin.ts';
+import { NOTIFY_STEP } from '../orders/tasks.ts';
 
 /** The occupier is decommissioned, being decommissioned, or its decommission failed. */
 export const OccupierDecommissioned = 'OccupierDecommissioned';
@@ -379,6 +380,17 @@ export function siteMovePlugin(): OrderPlugin<SiteMoveResource, SiteMoveGathered
     plan(order, occupier, gathered, now) {
       return siteMoveOrderPlan(siteMoveOps(order, occupier, gathered, now));
     },
+    milestones: [
+      {
+        // "The occupier can use the new site straight away": every destination step is done.
+        type: 'DestinationReady',
+        reached: (o, tasks) => {
+          const at = tasks.filter((t) => t.site === o.spec.to && t.step !== NOTIFY_STEP);
+          return at.length > 0 && at.every((t) => t.state === 'Succeeded');
+        },
+        message: (o) => `${o.spec.occupierRef.name} can use ${o.spec.to} now: contract, network, spaces, services, numbers, devices and users are in place; ${o.spec.from} is ended at the end of the move date`,
+      },
+    ],
     text: {
       what: (o) => `site move of ${o.spec.occupierRef.name} from ${o.spec.from} to ${o.spec.to}`,
       succeeded: (o) => `client site move complete: ${o.spec.occupierRef.name} moved from ${o.spec.from} to ${o.spec.to}`,
