@@ -64,7 +64,7 @@ async function onboard(names: string[]): Promise<void> {
 async function run(name: string, occupierName: string, siteConcurrency: number, itemConcurrency: number): Promise<Run> {
   // Every driver call now takes the benchmark latency; the backend (stateDir) holds what onboarding made.
   await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index, { latencyMs: values.latency ?? '50' }))));
-  const op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir, decommission: { siteConcurrency, itemConcurrency } });
+  const op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir, orders: { siteConcurrency, itemConcurrency } });
   await until('operator ready', async () => op.manager.isReady(), 60_000);
   const before = op.drivers.backend.totals();
   const started = performance.now();

@@ -51,8 +51,8 @@ export interface OperatorOptions {
   logger?: Logger;
   clock?: Clock;
   handleSignals?: boolean;
-  /** Decommission runs: sites at once (default 5) and driver calls in flight per step (default 32). */
-  decommission?: { siteConcurrency?: number; itemConcurrency?: number };
+  /** Order runs (every kind): sites at once (default 5) and driver calls in flight per step (default 32). */
+  orders?: { siteConcurrency?: number; itemConcurrency?: number };
   /** Client-side API rate limit (default 200 qps, burst 400). */
   qps?: number;
   burst?: number;
@@ -218,8 +218,8 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
           orderMetrics,
           events,
           clock,
-          ...(opts.decommission?.siteConcurrency !== undefined ? { siteConcurrency: opts.decommission.siteConcurrency } : {}),
-          ...(opts.decommission?.itemConcurrency !== undefined ? { itemConcurrency: opts.decommission.itemConcurrency } : {}),
+          ...(opts.orders?.siteConcurrency !== undefined ? { siteConcurrency: opts.orders.siteConcurrency } : {}),
+          ...(opts.orders?.itemConcurrency !== undefined ? { itemConcurrency: opts.orders.itemConcurrency } : {}),
           ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}),
         }),
       }),
