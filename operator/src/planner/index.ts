@@ -74,5 +74,7 @@ export {
   UnmatchedAccessLevels,
 } from './customermove.ts';
 export type { CustomerMoveInput, CustomerMovePlan, CustomerMoveReason, CustomerMoveStep, ServiceMapping } from './customermove.ts';
-export { effectsOf, occupierPhase, specDrift } from './phase.ts';
+export { activeOrder, effectsOf, occupierPhase } from './phase.ts';
 export type { OrderEffect, PhaseInput } from './phase.ts';
+export { applySiteMove, completedEffects, describeDrift, effectiveSpec, movesOf, resellerOf, siteMoveOutcome } from './effective.ts';
+export type { CompletedSiteMove, EffectiveSpec, OrderResource } from './effective.ts';

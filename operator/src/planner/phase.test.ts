@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../api/index.ts';
 import type { CustomerMoveResource, DecommissionResource, OccupierPhase, OrderPhase, SiteMoveResource } from '../api/index.ts';
-import { effectsOf, occupierPhase, specDrift } from './index.ts';
-import type { OrderEffect, OrderKind, OrderSummary } from './index.ts';
-import { customerMoveSpec, decommissionSpec, occupier, order, siteMoveSpec } from './fixtures.ts';
+import { activeOrder, effectsOf, occupierPhase } from './index.ts';
+import type { OrderKind, OrderSummary } from './index.ts';
+import { customerMoveSpec, decommissionSpec, order, siteMoveSpec } from './fixtures.ts';
 
 const o = (kind: OrderKind, phase: OrderPhase, started = false): OrderSummary =>
   order(kind, `${kind.toLowerCase()}-1`, 'acme', started ? { phase, startedAt: '2026-06-01T00:00:00Z' } : { phase });
@@ -38,44 +38,26 @@ describe('occupierPhase (SPEC §1 lifecycle phases; seed 001 decommission status
   });
 });
 
-describe('specDrift: fields to change in Git after completed orders', () => {
-  const acme = occupier('acme')
-    .withSite('london-shoreditch', { startDate: '2025-03-01' })
-    .withUser('ana@acme.example')
-    .withUser('ben@acme.example', { sites: ['london-shoreditch'] });
-  const moved: OrderEffect = { kind: 'SiteMove', name: 'm', from: 'london-shoreditch', to: 'london-canary-wharf', tariff: 'standard-2026' };
+describe('activeOrder: the order the phase is about (status.activeOrder)', () => {
+  const at = (kind: OrderKind, name: string, phase: OrderPhase, createdAt: string, startedAt?: string): OrderSummary =>
+    order(kind, name, 'acme', startedAt ? { phase, createdAt, startedAt } : { phase, createdAt });
+  const early = '2026-01-01T00:00:00Z';
+  const late = '2026-01-02T00:00:00Z';
 
-  it.each<[string, ReturnType<typeof acme.build>['spec'], OrderEffect[], string[]]>([
-    ['no completed orders', acme.build().spec, [], []],
-    [
-      'a completed SiteMove with the spec untouched',
-      acme.build().spec,
-      [moved],
-      ['spec.sites[site=london-canary-wharf]', 'spec.sites[site=london-shoreditch]', 'spec.users[email=ana@acme.example].sites', 'spec.users[email=ben@acme.example].sites'],
-    ],
-    [
-      'the spec updated in Git after the move',
-      occupier('acme').withSite('london-canary-wharf', { startDate: '2027-02-01' }).withUser('ana@acme.example').build().spec,
-      [moved],
-      [],
-    ],
-    [
-      'the destination declared with another tariff',
-      occupier('acme').withSite('london-canary-wharf', { startDate: '2027-02-01', tariff: 'canary-premium-2026' }).build().spec,
-      [moved],
-      ['spec.sites[site=london-canary-wharf].contract.tariff'],
-    ],
-    [
-      'moved there and back again',
-      acme.build().spec,
-      [moved, { kind: 'SiteMove', name: 'back', from: 'london-canary-wharf', to: 'london-shoreditch' }],
-      [],
-    ],
-    ['a completed CustomerMove with resellerRef still the old reseller', acme.customerOf('northwind-hosting').build().spec, [{ kind: 'CustomerMove', name: 'c', toReseller: 'southbank-networks' }], ['spec.resellerRef.name']],
-    ['a completed CustomerMove with resellerRef updated', acme.customerOf('southbank-networks').build().spec, [{ kind: 'CustomerMove', name: 'c', toReseller: 'southbank-networks' }], []],
-    ['a completed Decommission (the spec is ignored: Immutable)', acme.build().spec, [{ kind: 'Decommission', name: 'd' }], []],
-  ])('%s', (_name, spec, effects, want) => {
-    expect(specDrift(spec, effects)).toEqual(want);
+  it.each<[string, OrderSummary[], string | undefined]>([
+    ['no orders', [], undefined],
+    ['a move scheduled', [at('SiteMove', 'm1', 'Scheduled', early)], 'SiteMove/m1'],
+    ['two moves waiting: the first created goes first', [at('SiteMove', 'm2', 'Blocked', late), at('CustomerMove', 'c1', 'Pending', early)], 'CustomerMove/c1'],
+    ['a move running, another waiting', [at('SiteMove', 'm2', 'Blocked', early), at('SiteMove', 'm1', 'Running', late, late)], 'SiteMove/m1'],
+    ['a decommission waiting beside an earlier move (the phase names the decommission)', [at('SiteMove', 'm1', 'Scheduled', early), at('Decommission', 'd1', 'Scheduled', late)], 'Decommission/d1'],
+    ['a decommission running', [at('Decommission', 'd1', 'Running', early, late)], 'Decommission/d1'],
+    ['a decommission failed after starting (a retry resumes it)', [at('Decommission', 'd1', 'Failed', early, late)], 'Decommission/d1'],
+    ['a move that ended', [at('SiteMove', 'm1', 'Succeeded', early, late)], undefined],
+    ['a decommission that succeeded', [at('Decommission', 'd1', 'Succeeded', early, late)], undefined],
+  ])('%s → %s', (_name, orders, want) => {
+    const phase = occupierPhase({ orders, decommissioned: false });
+    const got = activeOrder(orders, phase);
+    expect(got ? `${got.kind}/${got.name}` : undefined).toBe(want);
   });
 });
 

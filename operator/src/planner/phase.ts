@@ -1,17 +1,13 @@
 /**
- * The occupier's lifecycle phase from its orders (SPEC §1 "Occupier lifecycle phases"), and
- * the fields of its spec that disagree with completed orders (`SpecDrift`): the operator
- * never writes the user's spec, so it names what to change in Git instead.
+ * The occupier's lifecycle phase and active order from its orders (SPEC §1 "Occupier
+ * lifecycle phases"), and the lasting effects of its completed orders. What those effects
+ * mean for the occupier's desired state, and the fields to change in Git (`SpecDrift`), is
+ * `effective.ts`.
  */
-import type {
-  CustomerMoveResource,
-  DecommissionResource,
-  OccupierPhase,
-  OccupierSpec,
-  SiteMoveResource,
-} from '../api/index.ts';
+import type { CustomerMoveResource, DecommissionResource, OccupierPhase, SiteMoveResource } from '../api/index.ts';
+import type { SiteEntry } from './classify.ts';
 import { hasStarted, isTerminal } from './conflicts.ts';
-import type { OrderSummary } from './types.ts';
+import type { OrderKind, OrderSummary } from './types.ts';
 
 export interface PhaseInput {
   /** This occupier's orders, any kind (others are ignored). */
@@ -51,9 +47,54 @@ export function occupierPhase(input: PhaseInput): OccupierPhase {
   return input.provisioned === false ? 'Pending' : 'Active';
 }
 
-/** The lasting effect of a completed (Succeeded) order on the occupier. */
+/**
+ * The order the phase is about (`status.activeOrder`): the one that started and has not ended
+ * (for `DecommissionFailed`, the failed Decommission, which a retry resumes), else the waiting
+ * one of the kind the phase names, the first created (ties by kind/name) — the one that goes
+ * first (`conflictingOrders`). Absent in `Active`, `Pending` and `Decommissioned`.
+ */
+export function activeOrder(orders: readonly OrderSummary[], phase: OccupierPhase): { kind: OrderKind; name: string } | undefined {
+  const decom = (o: OrderSummary): boolean => o.kind === 'Decommission';
+  const move = (o: OrderSummary): boolean => o.kind !== 'Decommission';
+  const running = (o: OrderSummary): boolean => hasStarted(o) && !isTerminal(o);
+  const waiting = (o: OrderSummary): boolean => !hasStarted(o) && !isTerminal(o);
+  const pick: Partial<Record<OccupierPhase, (o: OrderSummary) => boolean>> = {
+    DecommissionPending: (o) => decom(o) && running(o),
+    DecommissionFailed: (o) => decom(o) && o.phase === 'Failed' && o.startedAt !== undefined,
+    Moving: (o) => move(o) && running(o),
+    DecommissionScheduled: (o) => decom(o) && waiting(o),
+    MoveScheduled: (o) => move(o) && waiting(o),
+  };
+  const match = pick[phase];
+  if (!match) return undefined;
+  const time = (o: OrderSummary): number => (o.createdAt ? Date.parse(o.createdAt) : Number.POSITIVE_INFINITY);
+  // A failed Decommission: the latest started one (a retry resumes it).
+  const newestFirst = phase === 'DecommissionFailed';
+  const [first] = orders.filter(match).sort((a, b) => {
+    if (newestFirst) return (b.startedAt ?? '').localeCompare(a.startedAt ?? '');
+    return time(a) - time(b) || `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`);
+  });
+  return first ? { kind: first.kind, name: first.name } : undefined;
+}
+
+/**
+ * The lasting effect of a completed (Succeeded) order on the occupier. A SiteMove's
+ * `destination` (its entry at `to` as the move made it) and `ended` (the `from` contract as it
+ * ended) are filled by `completedEffects` in `effective.ts`, which recomputes them with
+ * `planSiteMove`.
+ */
 export type OrderEffect =
-  | { kind: 'SiteMove'; name: string; from: string; to: string; tariff?: string | undefined; minuteBundle?: string | undefined; completedAt?: string | undefined }
+  | {
+      kind: 'SiteMove';
+      name: string;
+      from: string;
+      to: string;
+      tariff?: string | undefined;
+      minuteBundle?: string | undefined;
+      completedAt?: string | undefined;
+      destination?: SiteEntry | undefined;
+      ended?: { startDate: string; endDate: string } | undefined;
+    }
   | { kind: 'CustomerMove'; name: string; toReseller: string; completedAt?: string | undefined }
   | { kind: 'Decommission'; name: string; completedAt?: string | undefined };
 
@@ -74,50 +115,4 @@ export function effectsOf(orders: readonly (SiteMoveResource | CustomerMoveResou
     }
   }
   return out.sort((a, b) => (a.completedAt ?? '').localeCompare(b.completedAt ?? ''));
-}
-
-/**
- * Field paths of `spec` that disagree with the completed orders' effects (applied in the
- * given order, so a move there and back again cancels out), sorted:
- * - a SiteMove: the `from` entry still declared → `spec.sites[site=<from>]`; the `to`
- *   entry missing → `spec.sites[site=<to>]`; its tariff / minute bundle different →
- *   `spec.sites[site=<to>].contract.tariff` / `.minuteBundle`; a user still given access to
- *   `from` → `spec.users[email=<email>].sites`.
- * - a CustomerMove: `spec.resellerRef.name` unless it names the last destination.
- * - a Decommission changes nothing here: the spec is ignored afterwards (`Immutable`).
- */
-export function specDrift(spec: OccupierSpec, effects: readonly OrderEffect[]): string[] {
-  const left = new Set<string>();
-  const joined = new Map<string, Extract<OrderEffect, { kind: 'SiteMove' }>>();
-  let reseller: string | undefined;
-  for (const e of effects) {
-    if (e.kind === 'SiteMove') {
-      left.add(e.from);
-      joined.delete(e.from);
-      left.delete(e.to);
-      joined.set(e.to, e);
-    } else if (e.kind === 'CustomerMove') {
-      reseller = e.toReseller;
-    }
-  }
-
-  const drift = new Set<string>();
-  const declared = new Map(spec.sites.map((s) => [s.site, s]));
-  for (const site of left) if (declared.has(site)) drift.add(`spec.sites[site=${site}]`);
-  for (const [site, move] of joined) {
-    const entry = declared.get(site);
-    if (!entry) {
-      drift.add(`spec.sites[site=${site}]`);
-      continue;
-    }
-    if (move.tariff !== undefined && entry.contract.tariff !== move.tariff) drift.add(`spec.sites[site=${site}].contract.tariff`);
-    if (move.minuteBundle !== undefined && entry.contract.minuteBundle !== move.minuteBundle) {
-      drift.add(`spec.sites[site=${site}].contract.minuteBundle`);
-    }
-  }
-  for (const u of spec.users ?? []) {
-    if (u.sites.some((s) => left.has(s))) drift.add(`spec.users[email=${u.email}].sites`);
-  }
-  if (reseller !== undefined && spec.resellerRef?.name !== reseller) drift.add('spec.resellerRef.name');
-  return [...drift].sort();
 }

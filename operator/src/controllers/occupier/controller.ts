@@ -1,8 +1,12 @@
 /**
  * The Occupier controller: provisions each site entry of an occupier through the site's
  * drivers, removes what the spec no longer wants, and reports per-site state, conditions and
- * Events. Orders (SiteMove, CustomerMove, Decommission) own the occupier while they run: this
- * controller then leaves it alone, and never re-creates what an order ended.
+ * Events. It is the one writer of `Occupier.status`: orders (SiteMove, CustomerMove,
+ * Decommission) write only their own status, and this controller derives the lifecycle phase,
+ * the active order and their lasting effects from the orders it sees (`orders.ts`). While an
+ * order runs it leaves the occupier alone; after a move it provisions the effective spec (the
+ * spec with completed orders applied), so it never re-creates what an order ended, and names
+ * the fields to change in Git (`SpecDrift`).
  */
 import { fingerprint } from '../../../../drivers/src/contract.ts';
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
@@ -15,16 +19,13 @@ import type { Clock, ConditionInput, EventRecorder, ReconcileContext, ReconcileR
 import { executeItems } from '../execute.ts';
 import { archiveHistory } from '../records.ts';
 import type { DriverResolver, ItemOp, ItemResult } from '../execute.ts';
-import { buildStatus, CONDITION, REASON } from './status.ts';
+import { activeOrderFor, driftEvent, effectiveOf, ORDER_OWNED, phaseEvent, viewOrders } from './orders.ts';
+import type { AnyOrder, OccupierEvent, OrderView } from './orders.ts';
+import { buildStatus, CONDITION, decommissionedStatus, REASON } from './status.ts';
 import type { SiteOutcome } from './status.ts';
 
 export const CONTROLLER_NAME = 'occupier';
 export const OCCUPIER_FINALIZER = 'occupier.dev/finalizer';
-
-/** Phases in which an order owns the occupier; this controller does not provision then. */
-const ORDER_OWNED: ReadonlySet<OccupierPhase> = new Set(['Moving', 'DecommissionPending', 'DecommissionFailed']);
-/** Phases set by order controllers that this controller keeps as they are. */
-const ORDER_PHASES: ReadonlySet<OccupierPhase> = new Set(['MoveScheduled', 'Moving', 'DecommissionScheduled', 'DecommissionPending', 'DecommissionFailed', 'Decommissioned']);
 
 /** How long a permanently failed item waits before it is tried again without a spec change. */
 const DEGRADED_RECHECK_MS = 5 * 60_000;
@@ -38,6 +39,12 @@ export interface OccupierDeps {
   clock: Clock;
   /** Items in flight per site (default 16). */
   concurrency?: number;
+  /**
+   * Every order (SiteMove, CustomerMove, Decommission; `kind` set) of the occupier
+   * `namespace/name`, as the caches hold them. The controller must also be queued when one of
+   * them changes (a watch of each order cache mapping to its occupier's key).
+   */
+  orders(occupierKey: string): AnyOrder[];
 }
 
 function parsedSite(site: SiteResource): SiteSpec {
@@ -50,10 +57,18 @@ const REMOVE_ORDER = ['directory', 'wifi', 'access', 'ports', 'telephony', 'noti
 export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResource> {
   const now = (): Date => new Date(deps.clock.now());
 
+  const keyOf = (obj: OccupierResource): string => `${obj.metadata.namespace}/${obj.metadata.name}`;
+  const siteOf = (name: string): SiteResource | undefined => deps.sites.get(name);
+  const emit = (obj: OccupierResource, e: OccupierEvent | undefined): void => {
+    if (e) void (e.type === 'Warning' ? deps.events.warning(obj, e.reason, e.message) : deps.events.normal(obj, e.reason, e.message));
+  };
+
   async function provisionSites(obj: OccupierResource, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-    const prevPhase = obj.status?.phase;
-    if (prevPhase === 'Decommissioned') return markImmutable(obj);
-    if (prevPhase !== undefined && ORDER_OWNED.has(prevPhase)) return markFrozen(obj);
+    const orders = deps.orders(keyOf(obj));
+    const view = viewOrders(orders, obj.status);
+    if (view.decommissioned) return settleDecommissioned(obj, view, orders);
+    const owner = view.phase(true);
+    if (ORDER_OWNED.has(owner)) return markFrozen(obj, view, owner, orders);
 
     let spec;
     try {
@@ -65,8 +80,12 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       }
       throw err;
     }
-    const identity = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    const identity = keyOf(obj);
     const uid = obj.metadata.uid ?? identity;
+    // What to provision: the spec with completed orders applied.
+    const effective = effectiveOf(spec, orders, siteOf);
+    spec = effective.spec;
+    const left = new Set(effective.left.map((l) => l.site));
     const siteObjs = new Map<string, SiteResource>();
     const siteSpecs = new Map<string, SiteSpec>();
     for (const e of spec.sites) {
@@ -96,8 +115,9 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       outcomes.push({ site: p.site, results, previous, desiredHash: hash });
     }
     // Sites dropped from spec: remove what was provisioned there (history stays with billing/records).
+    // A site a completed move left is not touched: the move ended everything there.
     for (const [name, prev] of prevSites) {
-      if (plan.sites.some((p) => p.site === name) || (prev.inventory ?? []).length === 0) continue;
+      if (left.has(name) || plan.sites.some((p) => p.site === name) || (prev.inventory ?? []).length === 0) continue;
       const site = deps.sites.get(name);
       if (!site) continue;
       const ops = (prev.inventory ?? []).map(removeOp);
@@ -105,11 +125,26 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       outcomes.push({ site: name, results, previous: prev.inventory ?? [], desiredHash: '' });
     }
 
-    const phase: OccupierPhase = plan.sites.some((s) => s.contract === 'Active') ? 'Active' : 'Pending';
-    const built = buildStatus({ prev: obj.status, generation: obj.metadata.generation, plan, outcomes, phase, now: at });
+    const phase = view.phase(plan.sites.some((s) => s.contract === 'Active'));
+    const activeOrder = activeOrderFor(view, phase);
+    const built = buildStatus({
+      prev: obj.status,
+      generation: obj.metadata.generation,
+      plan,
+      outcomes,
+      phase,
+      now: at,
+      activeOrder,
+      drift: effective.drift,
+      reseller: effective.reseller,
+      left: effective.left,
+    });
     const wasReady = isTrue(obj.status?.conditions ?? [], CONDITION.Ready);
     const prevDegraded = getCondition(obj.status?.conditions ?? [], CONDITION.Degraded);
     await writeStatus(obj, built.status);
+
+    emit(obj, phaseEvent(obj.status?.phase, phase, activeOrder, orders));
+    emit(obj, driftEvent(obj.status?.specDrift, effective.drift));
 
     const nowReady = isTrue(built.status.conditions ?? [], CONDITION.Ready);
     if (nowReady && !wasReady) void deps.events.normal(obj, REASON.Provisioned, 'every site is provisioned as declared');
@@ -149,27 +184,16 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     return results;
   }
 
+  /** Writes the whole status (this controller is its one writer); no write when nothing changed. */
   async function writeStatus(obj: OccupierResource, next: OccupierStatus): Promise<void> {
     await updateStatus(
       deps.client,
       obj.metadata.namespace,
       obj.metadata.name ?? '',
       (fresh) => {
-        const current = fresh.status ?? {};
-        const keepPhase = current.phase !== undefined && ORDER_PHASES.has(current.phase);
-        fresh.status = {
-          ...current,
-          ...next,
-          // Fields order controllers own stay as they are on the server.
-          ...(keepPhase ? { phase: current.phase } : {}),
-          ...(current.activeOrder ? { activeOrder: current.activeOrder } : {}),
-          ...(current.reseller ? { reseller: current.reseller } : {}),
-          ...(current.history ? { history: current.history } : {}),
-          ...(current.specDrift ? { specDrift: current.specDrift } : {}),
-        };
-        if (!next.activeOrder && !current.activeOrder) delete fresh.status.activeOrder;
         // Nothing changed (a re-reconcile, e.g. after a Site status update): no write.
-        if (fingerprint(fresh.status) === fingerprint(current)) return false;
+        if (fingerprint(next) === fingerprint(fresh.status ?? {})) return false;
+        fresh.status = next;
         return true;
       },
       { current: obj },
@@ -195,22 +219,30 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     void deps.events.warning(obj, 'InvalidSpec', message);
   }
 
-  async function markImmutable(obj: OccupierResource): Promise<void> {
-    const existing = getCondition(obj.status?.conditions ?? [], CONDITION.Immutable);
-    if (existing?.status === 'True' && existing.observedGeneration === obj.metadata.generation) return;
-    const message = 'the occupier is decommissioned: spec changes are ignored and nothing new can be provisioned';
-    await writeCondition(obj, { type: CONDITION.Immutable, status: 'True', reason: REASON.Decommissioned, message }, true);
+  /** Decommissioned: the status the Decommission's record says, the spec ignored (Immutable). */
+  async function settleDecommissioned(obj: OccupierResource, view: OrderView, orders: readonly AnyOrder[]): Promise<void> {
+    const next = decommissionedStatus({ prev: obj.status, order: view.decommission, identity: keyOf(obj), generation: obj.metadata.generation, now: now() });
+    await writeStatus(obj, next);
+    emit(obj, phaseEvent(obj.status?.phase, 'Decommissioned', undefined, orders));
   }
 
-  /** While an order runs, spec changes are ignored: say so when the spec changed. */
-  async function markFrozen(obj: OccupierResource): Promise<void> {
-    const changed = obj.metadata.generation !== undefined && obj.metadata.generation !== obj.status?.observedGeneration;
-    const existing = getCondition(obj.status?.conditions ?? [], CONDITION.SpecFrozen);
-    if (!changed || (existing?.status === 'True' && existing.observedGeneration === obj.metadata.generation)) return;
-    const order = obj.status?.activeOrder;
-    const message = `spec changes are ignored while ${order ? `${order.kind} ${order.name}` : 'an order'} runs (phase ${obj.status?.phase}); they apply when it ends, if the occupier still exists`;
-    await writeCondition(obj, { type: CONDITION.SpecFrozen, status: 'True', reason: REASON.OrderRunning, message });
-    void deps.events.warning(obj, CONDITION.SpecFrozen, message);
+  /** While an order runs, nothing is provisioned and spec changes are ignored: phase, active order, and say so when the spec changed. */
+  async function markFrozen(obj: OccupierResource, view: OrderView, phase: OccupierPhase, orders: readonly AnyOrder[]): Promise<void> {
+    const prev = obj.status ?? {};
+    const activeOrder = activeOrderFor(view, phase);
+    const next: OccupierStatus = { ...prev, phase };
+    delete next.activeOrder;
+    if (activeOrder) next.activeOrder = activeOrder;
+    const changed = obj.metadata.generation !== undefined && obj.metadata.generation !== prev.observedGeneration;
+    const existing = getCondition(prev.conditions ?? [], CONDITION.SpecFrozen);
+    let frozen: string | undefined;
+    if (changed && !(existing?.status === 'True' && existing.observedGeneration === obj.metadata.generation)) {
+      frozen = `spec changes are ignored while ${activeOrder ? `${activeOrder.kind} ${activeOrder.name}` : 'an order'} runs (phase ${phase}); they apply when it ends, if the occupier still exists`;
+      next.conditions = setCondition(prev.conditions ?? [], { type: CONDITION.SpecFrozen, status: 'True', reason: REASON.OrderRunning, message: frozen }, obj.metadata.generation, now());
+    }
+    await writeStatus(obj, next);
+    emit(obj, phaseEvent(prev.phase, phase, activeOrder, orders));
+    if (frozen) void deps.events.warning(obj, CONDITION.SpecFrozen, frozen);
   }
 
   /**
@@ -220,12 +252,18 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
    * driver first (a decommissioned occupier's was archived by its order).
    */
   async function teardown(obj: OccupierResource, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-    if (obj.status?.phase === 'DecommissionPending' || obj.status?.phase === 'Moving') {
+    const orders = deps.orders(keyOf(obj));
+    const view = viewOrders(orders, obj.status);
+    if (view.decommissioned) return undefined;
+    const phase = view.phase(true);
+    if (phase === 'DecommissionPending' || phase === 'Moving') {
       // Keeping records safe: an order is running on this occupier; deletion waits for it.
-      throw new Error(`occupier ${obj.metadata.name} is in phase ${obj.status.phase}: deletion waits until the order ends`);
+      throw new Error(`occupier ${obj.metadata.name} is in phase ${phase}: deletion waits until the order ends`);
     }
-    if (obj.status?.phase === 'Decommissioned') return undefined;
-    const identity = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    const identity = keyOf(obj);
+    // Completed moves: the sites they left were ended by them; contracts are the effective ones.
+    const effective = effectiveOf(obj.spec, orders, siteOf);
+    const left = new Set(effective.left.map((l) => l.site));
     const uid = obj.metadata.uid ?? identity;
     const policy = (obj.spec as { deletionPolicy?: string } | undefined)?.deletionPolicy ?? 'Decommission';
     const failures: string[] = [];
@@ -233,19 +271,19 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       for (const s of obj.status?.sites ?? []) {
         const site = deps.sites.get(s.site);
         const inventory = s.inventory ?? [];
-        if (inventory.length === 0) continue;
+        if (inventory.length === 0 || left.has(s.site)) continue;
         if (!site) {
           failures.push(`${s.site}: site no longer exists, ${inventory.length} item(s) cannot be removed`);
           continue;
         }
         const billing = inventory.filter((id) => parseItemId(id).capability === 'billing');
-        const ops: ItemOp[] = [...inventory.filter((id) => !billing.includes(id)).map(removeOp), ...closeBilling(billing, obj, s.site)];
+        const ops: ItemOp[] = [...inventory.filter((id) => !billing.includes(id)).map(removeOp), ...closeBilling(billing, obj, effective.spec.sites.find((e) => e.site === s.site)?.contract)];
         const results = await runOps(site, ops, uid, ctx);
         for (const r of results) if (r.state !== 'Done') failures.push(`${s.site}: ${r.id}: ${r.state === 'Failed' ? `${r.reason}: ${r.message}` : 'in progress'}`);
       }
     }
     if (failures.length === 0) {
-      const sites = [...new Set([...(obj.status?.sites ?? []).map((s) => s.site), ...obj.spec.sites.map((s) => s.site)])].flatMap((n) => deps.sites.get(n) ?? []);
+      const sites = [...new Set([...(obj.status?.sites ?? []).map((s) => s.site), ...effective.spec.sites.map((s) => s.site)])].flatMap((n) => deps.sites.get(n) ?? []);
       const archived = await archiveHistory(sites, identity, { drivers: deps.drivers, uid, signal: ctx.signal, ...(deps.driverMetrics ? { metrics: deps.driverMetrics } : {}) });
       if (archived.state !== 'Done') failures.push(`archiving history: ${archived.state === 'Failed' ? `${archived.reason}: ${archived.message}` : 'in progress'}`);
     }
@@ -259,10 +297,9 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
   }
 
   /** Billing items stay as history: the contract completes (end date yesterday), services go inactive, call charges stop. */
-  function closeBilling(ids: string[], obj: OccupierResource, siteName: string): ItemOp[] {
-    const occupier = `${obj.metadata.namespace}/${obj.metadata.name}`;
+  function closeBilling(ids: string[], obj: OccupierResource, contract: OccupierResource['spec']['sites'][number]['contract'] | undefined): ItemOp[] {
+    const occupier = keyOf(obj);
     const yesterday = new Date(deps.clock.now() - 86_400_000).toISOString().slice(0, 10);
-    const contract = obj.spec.sites.find((e) => e.site === siteName)?.contract;
     return ids.flatMap((id): ItemOp[] => {
       const { type, key } = parseItemId(id);
       if (type === 'callCharges') return [{ op: 'ensure', capability: 'billing', type, key, spec: { occupier, state: 'Stopped' } }];

@@ -1,11 +1,16 @@
 /**
- * Builds `Occupier.status` from the provisioning plan and the drivers' results (pure).
+ * Builds `Occupier.status` (pure): from the provisioning plan, the drivers' results and what
+ * the orders did (`buildStatus`), or, once decommissioned, from the Decommission's record
+ * (`decommissionedStatus`). The Occupier controller is the one writer of this status.
  */
-import type { Condition, OccupierPhase, OccupierStatus } from '../../api/index.ts';
+import type { Condition, DecommissionResource, OccupierPhase, OccupierStatus } from '../../api/index.ts';
 import type { ProvisionPlan } from '../../planner/provision.ts';
-import { parseItemId } from '../../planner/provision.ts';
-import { setCondition } from '../../runtime/index.ts';
+import { itemId, parseItemId } from '../../planner/provision.ts';
+import type { PlanItem } from '../../planner/types.ts';
+import { getCondition, removeCondition, setCondition } from '../../runtime/index.ts';
 import type { ItemResult } from '../execute.ts';
+import { driftMessage } from './orders.ts';
+import type { LeftSite } from './orders.ts';
 
 type SiteStatus = NonNullable<OccupierStatus['sites']>[number];
 
@@ -38,7 +43,7 @@ export interface StatusResult {
 /** The item types that exist per user (keyed by email). */
 const USER_ITEMS = new Set(['directory/account', 'wifi/account', 'access/user']);
 
-export const CONDITION = { Ready: 'Ready', Provisioning: 'Provisioning', Degraded: 'Degraded', Immutable: 'Immutable', SpecFrozen: 'SpecFrozen' } as const;
+export const CONDITION = { Ready: 'Ready', Provisioning: 'Provisioning', Degraded: 'Degraded', Immutable: 'Immutable', SpecFrozen: 'SpecFrozen', SpecDrift: 'SpecDrift' } as const;
 
 /** Reasons of the Occupier conditions (PascalCase). */
 export const REASON = {
@@ -54,6 +59,12 @@ export const REASON = {
   Decommissioned: 'Decommissioned',
   /** An order is running: spec changes wait until it ends. */
   OrderRunning: 'OrderRunning',
+  /** The order that froze the spec has ended. */
+  OrderEnded: 'OrderEnded',
+  /** The spec disagrees with what completed orders did: change it in Git. */
+  SpecDrift: 'SpecDrift',
+  /** The spec agrees with every completed order. */
+  InSync: 'InSync',
 } as const;
 
 function str(v: unknown): string | undefined {
@@ -179,6 +190,26 @@ export interface BuildInput {
   outcomes: SiteOutcome[];
   phase: OccupierPhase;
   now: Date;
+  /** The order the phase is about (absent: none). */
+  activeOrder?: OccupierStatus['activeOrder'];
+  /** Fields to change in Git after completed orders (empty: in sync). */
+  drift?: readonly string[];
+  /** The reseller after the last completed CustomerMove (absent: as before). */
+  reseller?: string | undefined;
+  /** Sites completed moves left: only their billing history and ended contract stay. */
+  left?: readonly LeftSite[];
+}
+
+/** A site a move left: the billing inventory (history) and the contract as the move ended it. */
+function leftSiteStatus(l: LeftSite, prev: SiteStatus | undefined): SiteStatus {
+  const startDate = l.contract?.startDate ?? prev?.contract?.startDate;
+  const endDate = l.contract?.endDate ?? prev?.contract?.endDate;
+  const inventory = (prev?.inventory ?? []).filter((id) => id.startsWith('billing/'));
+  return {
+    site: l.site,
+    ...(startDate ? { contract: { status: 'Completed' as const, startDate, ...(endDate ? { endDate } : {}) } } : {}),
+    ...(inventory.length > 0 ? { inventory } : {}),
+  };
 }
 
 /** The new status, with Ready / Provisioning / Degraded conditions. */
@@ -193,6 +224,10 @@ export function buildStatus(input: BuildInput): StatusResult {
     const prevSite = prevSites.get(o.site);
     const left = o.previous.filter((id) => !o.results.some((r) => r.id === id && r.op === 'remove' && r.state === 'Done'));
     if (left.length > 0) sites.push({ ...(prevSite ?? { site: o.site }), inventory: left });
+  }
+  for (const l of input.left ?? []) {
+    const prevSite = prevSites.get(l.site);
+    if (prevSite && !sites.some((s) => s.site === l.site)) sites.push(leftSiteStatus(l, prevSite));
   }
 
   const pending: Trouble[] = [];
@@ -233,20 +268,108 @@ export function buildStatus(input: BuildInput): StatusResult {
   if (degraded.length > 0) set(CONDITION.Ready, 'False', degraded[0]?.reason ?? 'Degraded', describe(degraded));
   else if (pending.length > 0) set(CONDITION.Ready, 'False', REASON.InProgress, `${pending.length} item(s) still provisioning`);
   else set(CONDITION.Ready, 'True', REASON.Provisioned, 'every site is provisioned as declared');
+  const drift = [...(input.drift ?? [])];
+  if (drift.length > 0) set(CONDITION.SpecDrift, 'True', REASON.SpecDrift, driftMessage(drift));
+  else set(CONDITION.SpecDrift, 'False', REASON.InSync, 'spec agrees with every completed order');
+  if (getCondition(conditions, CONDITION.SpecFrozen)?.status === 'True') set(CONDITION.SpecFrozen, 'False', REASON.OrderEnded, 'no order is running: spec changes apply');
 
   const currentSites = plan.sites.filter((s) => s.contract === 'Active').map((s) => s.site);
   const userSet = new Set(plan.sites.flatMap((s) => s.items).filter((i) => USER_ITEMS.has(`${i.capability}/${i.type}`)).map((i) => i.key));
+  const base: OccupierStatus = { ...(prev ?? {}) };
+  delete base.activeOrder;
+  delete base.specDrift;
+  const reseller = input.reseller ?? prev?.reseller;
+  const status: OccupierStatus = {
+    ...base,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions,
+    phase: input.phase,
+    ...(input.activeOrder ? { activeOrder: input.activeOrder } : {}),
+    currentSites,
+    sitesSummary: currentSites.join(','),
+    ...(reseller !== undefined ? { reseller } : {}),
+    users: { total: userSet.size, ready: userSet.size - failedUsers.size, ...(failedUsers.size > 0 ? { failed: [...failedUsers].sort() } : {}) },
+    sites,
+    ...(drift.length > 0 ? { specDrift: drift } : {}),
+  };
+  return { status, pending, failed, retryAfterMs };
+}
+
+// ---------------------------------------------------------------------------------------
+// Decommissioned
+// ---------------------------------------------------------------------------------------
+
+export interface DecommissionedInput {
+  prev: OccupierStatus | undefined;
+  /** The Succeeded Decommission (absent: its order was deleted; the status stays as it was). */
+  order: DecommissionResource | undefined;
+  /** `namespace/name`. */
+  identity: string;
+  generation: number | undefined;
+  now: Date;
+}
+
+/** The end date the Decommission recorded for a contract (its operation's `spec.endDate`). */
+function recordedEndDate(item: PlanItem | undefined): string | undefined {
+  const end = (item?.ops ?? []).map((op) => op.spec?.endDate).find((d) => typeof d === 'string');
+  return typeof end === 'string' ? end : undefined;
+}
+
+/** A site after the decommission: only history (billing items it did not remove) and the contract it completed. */
+function decommissionedSite(s: SiteStatus, items: readonly PlanItem[]): SiteStatus {
+  const here = items.filter((i) => i.site === s.site);
+  const removed = new Set(here.flatMap((i) => (i.ops ?? []).filter((op) => op.op === 'remove').map(itemId)));
+  const inventory = (s.inventory ?? []).filter((id) => id.startsWith('billing/') && !removed.has(id));
+  const item = here.find((i) => i.kind === 'Contract');
+  const endDate = recordedEndDate(item) ?? s.contract?.endDate;
+  const contract = s.contract && item?.action !== 'Discard' ? { status: 'Completed' as const, startDate: s.contract.startDate, ...(endDate ? { endDate } : {}) } : undefined;
+  return { site: s.site, ...(contract ? { contract } : {}), inventory };
+}
+
+/**
+ * The status of a decommissioned occupier: phase Decommissioned, Ready and Immutable True,
+ * no current sites or users, the archived history (counts from the order's plan), and per
+ * site only what stays as history — billing items, the contract Completed with the end date
+ * the order recorded. Idempotent: applied to its own output it gives the same status.
+ */
+export function decommissionedStatus(input: DecommissionedInput): OccupierStatus {
+  const { prev, order, identity, generation, now } = input;
+  const items = order?.status?.plan?.items ?? [];
+  let conditions: Condition[] = removeCondition(removeCondition(prev?.conditions ?? [], CONDITION.SpecFrozen), CONDITION.SpecDrift);
+  const set = (type: string, status: 'True' | 'False', message: string): void => {
+    conditions = setCondition(conditions, { type, status, reason: REASON.Decommissioned, message }, generation, now);
+  };
+  set(CONDITION.Ready, 'True', 'decommissioned across all of its sites; history archived');
+  set(CONDITION.Immutable, 'True', 'the occupier is decommissioned: spec changes are ignored and nothing new can be provisioned');
+  set(CONDITION.Provisioning, 'False', 'nothing is provisioned for a decommissioned occupier');
+  set(CONDITION.Degraded, 'False', 'nothing is provisioned for a decommissioned occupier');
+
+  const count = (kind: PlanItem['kind'], action: PlanItem['action']): number => items.filter((i) => i.kind === kind && i.action === action).length;
+  const completedAt = order?.status?.completedAt ?? prev?.history?.archivedAt;
+  const history: OccupierStatus['history'] = order
+    ? {
+        ...(prev?.history ?? {}),
+        ...(completedAt ? { archivedAt: completedAt } : {}),
+        recordRef: `records/archive/${identity}`,
+        contracts: count('Contract', 'Complete'),
+        occupancies: count('Occupancy', 'Complete'),
+        services: count('Service', 'Deprovision'),
+      }
+    : prev?.history;
   const status: OccupierStatus = {
     ...(prev ?? {}),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     conditions,
-    phase: input.phase,
-    currentSites,
-    sitesSummary: currentSites.join(','),
-    users: { total: userSet.size, ready: userSet.size - failedUsers.size, ...(failedUsers.size > 0 ? { failed: [...failedUsers].sort() } : {}) },
-    sites,
+    phase: 'Decommissioned',
+    currentSites: [],
+    sitesSummary: '',
+    users: { total: 0, ready: 0 },
+    sites: (prev?.sites ?? []).map((s) => decommissionedSite(s, items)),
+    ...(history ? { history } : {}),
   };
-  return { status, pending, failed, retryAfterMs };
+  delete status.activeOrder;
+  delete status.specDrift;
+  return status;
 }
 
 /** Hash of desired items recorded per site: when unchanged and Ready, no driver call is needed. */
