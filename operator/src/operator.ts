@@ -13,6 +13,7 @@ import { decommissionPlugin } from './controllers/decommission/plugin.ts';
 import { siteMovePlugin } from './controllers/sitemove/plugin.ts';
 import { orderChanged, orderReconciler } from './controllers/orders/engine.ts';
 import { OrderMetrics } from './controllers/orders/metrics.ts';
+import { configMapPlanStore } from './controllers/orders/planstore.ts';
 import type { AnyOrder, OrderPlugin } from './controllers/orders/plugin.ts';
 import type { OrderSummary } from './planner/types.ts';
 import { occupierReconciler } from './controllers/occupier/controller.ts';
@@ -187,6 +188,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     }),
   );
 
+  const planStore = configMapPlanStore(core);
   /** One controller per order kind, all on the one order engine. */
   const addOrderController = <R extends AnyOrder, G>(kind: KindInfo, cache: Cache<R>, plugin: OrderPlugin<R, G>): void => {
     const own = (occupierKey: string): string[] => cache.byIndex('occupier', occupierKey).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
@@ -218,6 +220,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
           orderMetrics,
           events,
           clock,
+          planStore,
           ...(opts.orders?.siteConcurrency !== undefined ? { siteConcurrency: opts.orders.siteConcurrency } : {}),
           ...(opts.orders?.itemConcurrency !== undefined ? { itemConcurrency: opts.orders.itemConcurrency } : {}),
           ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}),

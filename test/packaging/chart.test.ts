@@ -134,7 +134,7 @@ function expectedPermissions(namespacedScope: string, secretNamespaces: string[]
   return [
     ...own('cluster', ['sites']),
     ...own(namespacedScope, NAMESPACED_KINDS),
-    ...['get', 'list', 'watch'].map((v) => `${namespacedScope} core/configmaps ${v}`),
+    ...['get', 'list', 'watch', 'create', 'delete'].map((v) => `${namespacedScope} core/configmaps ${v}`),
     'cluster core/events create',
     'cluster core/events patch',
     'cluster events.k8s.io/events create',

@@ -122,7 +122,23 @@ export const plan = z
   .object({
     computedAt: dateTime.optional(),
     summary: z.string().optional().describe('One line: counts per action.'),
-    items: z.array(planItem).optional().describe('Every user, number, service, space and network the order touches.'),
+    items: z
+      .array(planItem)
+      .optional()
+      .describe('Every user, number, service, space and network the order touches (here when small; else in the ConfigMaps of `stored`).'),
+    itemCount: z.int().min(0).optional().describe('How many items the plan has.'),
+    counts: z
+      .record(z.string(), z.int().min(0))
+      .optional()
+      .describe('Items per kind and action, e.g. "Contract/Complete": 2 (kept small however large the plan).'),
+    stored: z
+      .object({
+        configMaps: listSet(objectName, 'ConfigMaps (in the order namespace) holding plan.json.gz, in order.').max(64),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/).describe('SHA-256 of the plan items JSON: a resumed run checks it.'),
+      })
+      .strict()
+      .optional()
+      .describe('Where the frozen plan items are kept when they are too large for status (the order stays small however large the occupier).'),
     unmatched: listSet(z.string(), 'Items that block the order until mapped or fixed.').optional(),
   })
   .strict()

@@ -12,7 +12,7 @@
  */
 import type { OccupierResource, OrderStatus, Task } from '../../api/index.ts';
 import { conflictingOrder } from '../../planner/prerequisites.ts';
-import type { Failure, OrderSummary } from '../../planner/types.ts';
+import type { Failure, OrderSummary, PlanItem } from '../../planner/types.ts';
 import { finalizer, getCondition, rfc3339, updateStatus } from '../../runtime/index.ts';
 import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
@@ -21,7 +21,9 @@ import type { DriverResolver, ItemResult } from '../execute.ts';
 import { awaitingApproval, blocked, blockedMessage, CONDITION, failed, milestone, REASON, retrying, running, scheduled, succeeded } from './conditions.ts';
 import type { StatusChange } from './conditions.ts';
 import type { OrderMetrics } from './metrics.ts';
-import type { AnyOrder, OrderPlugin, RunEnv } from './plugin.ts';
+import { INLINE_PLAN_BYTES } from './planstore.ts';
+import type { PlanStore } from './planstore.ts';
+import type { AnyOrder, OrderPlan, OrderPlugin, RunEnv } from './plugin.ts';
 import { runTasks } from './runner.ts';
 import { scheduleGate } from './schedule.ts';
 import { initialTasks, NOTIFY_STEP, resetFailed } from './tasks.ts';
@@ -45,6 +47,10 @@ export interface EngineDeps<R extends AnyOrder, G> {
   orderMetrics?: OrderMetrics;
   events: EventRecorder;
   clock: Clock;
+  /** Keeps plans too large for status (absent: every plan inline, whatever its size). */
+  planStore?: PlanStore;
+  /** Largest plan (JSON bytes) kept inline in status (default 64 KiB). */
+  inlinePlanBytes?: number;
   /** Sites run at once (default 5) and driver calls in flight per step (default 32). */
   siteConcurrency?: number;
   itemConcurrency?: number;
@@ -166,17 +172,12 @@ export async function prepare<R extends AnyOrder, G>(s: Step<R, G>, occupier: Oc
   }
   const failures = prerequisiteFailures(deps, order, occupier, gathered, at);
   const plan = plugin.plan(order, occupier, gathered, at);
-  const planStatus: NonNullable<OrderStatus['plan']> = {
-    computedAt: rfc3339(at),
-    summary: plan.summary,
-    items: plan.steps.flatMap((st) => st.items.map((i) => ({ ...i, site: st.site, step: st.step }))),
-    ...(plan.unmatched?.length ? { unmatched: plan.unmatched } : {}),
-  };
   if (failures.length > 0) {
     // The review shows what is unmatched even while Blocked.
-    if (plan.unmatched?.length) await s.write((st) => void (st.plan = { computedAt: planStatus.computedAt, summary: plan.summary, unmatched: plan.unmatched ?? [] }));
+    if (plan.unmatched?.length) await s.write((st) => void (st.plan = { computedAt: rfc3339(at), summary: plan.summary, unmatched: plan.unmatched ?? [] }));
     return block(s, failures);
   }
+  const planStatus = await freezePlan(s, plan, at);
   if (order.spec.approval === 'Manual' && order.metadata.annotations?.[APPROVE_ANNOTATION] !== 'true') {
     const hint = kubectlHint(plugin, order, `annotate {} ${APPROVE_ANNOTATION}=true`);
     const was = order.status?.phase;
@@ -186,6 +187,33 @@ export async function prepare<R extends AnyOrder, G>(s: Step<R, G>, occupier: Oc
   }
   return start(s, planStatus, initialTasks(plan.steps, (plugin.finalSteps ?? []).map((f) => f.step)));
 }
+
+/** The plan as status holds it: its items inline when small, else in the plan store. */
+export async function freezePlan<R extends AnyOrder, G>(s: Step<R, G>, plan: OrderPlan, at: Date): Promise<NonNullable<OrderStatus['plan']>> {
+  const items = plan.steps.flatMap((st) => st.items.map((i) => ({ ...i, site: st.site, step: st.step })));
+  const counts: Record<string, number> = {};
+  for (const i of items) counts[`${i.kind}/${i.action}`] = (counts[`${i.kind}/${i.action}`] ?? 0) + 1;
+  const base = { computedAt: rfc3339(at), summary: plan.summary, itemCount: items.length, counts, ...(plan.unmatched?.length ? { unmatched: plan.unmatched } : {}) };
+  const store = s.deps.planStore;
+  if (!store || Buffer.byteLength(JSON.stringify(items)) <= (s.deps.inlinePlanBytes ?? INLINE_PLAN_BYTES)) return { ...base, items };
+  return { ...base, stored: await store.save(s.order, items) };
+}
+
+/** The frozen plan items of a started order (inline, or loaded once from the plan store). */
+async function planItems<R extends AnyOrder, G>(s: Step<R, G>): Promise<PlanItem[]> {
+  const plan = s.order.status?.plan;
+  if (plan?.items) return plan.items;
+  if (!plan?.stored) return [];
+  const cached = loaded.get(plan.stored.sha256);
+  if (cached) return cached;
+  if (!s.deps.planStore) throw new Error(`the plan of ${s.deps.plugin.text.what(s.order)} is in ConfigMap(s) ${plan.stored.configMaps.join(', ')} but no plan store is configured`);
+  const items = await s.deps.planStore.load(s.order, plan.stored);
+  loaded.set(plan.stored.sha256, items);
+  // A few recent plans: running orders look at theirs on every pass.
+  if (loaded.size > 32) loaded.delete(loaded.keys().next().value ?? '');
+  return items;
+}
+const loaded = new Map<string, PlanItem[]>();
 
 /** Start: stamp `startedAt`, freeze plan and tasks. Cheap; the run is the next reconcile. */
 export async function start<R extends AnyOrder, G>(s: Step<R, G>, plan: NonNullable<OrderStatus['plan']>, tasks: Task[]): Promise<ReconcileResult> {
@@ -209,7 +237,7 @@ export async function runOrder<R extends AnyOrder, G>(s: Step<R, G>): Promise<Re
   const uid = order.metadata.uid ?? occupierKey(order);
   const env: RunEnv = { sites: deps.sites, execute: executeOpts(deps), ctx: s.ctx };
   const finals = deps.plugin.finalSteps ?? [];
-  const outcome = await runTasks(order.status?.tasks ?? [], order.status?.plan?.items ?? [], {
+  const outcome = await runTasks(order.status?.tasks ?? [], await planItems(s), {
     persist: async (tasks) => {
       const updated = await deps.client.mergePatchStatus(order.metadata.namespace, order.metadata.name ?? '', { tasks });
       remember(deps, updated);
