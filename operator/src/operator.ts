@@ -152,6 +152,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     { kind: 'Decommission', list: () => decommissions.list() },
   ]);
 
+  const planStore = configMapPlanStore(core);
   const common = { logger: log, metrics: manager.metrics, clock, workers: opts.workers ?? 4 };
   const siteClient = new ResourceClient<SiteResource>(custom, resourceOf(SITE_KIND), { fieldManager: COMPONENT });
   const occupierClient = new ResourceClient<OccupierResource>(custom, resourceOf(OCCUPIER_KIND), { fieldManager: COMPONENT });
@@ -180,6 +181,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         client: occupierClient,
         sites,
         orders: (key) => [...siteMoves.byIndex('occupier', key), ...customerMoves.byIndex('occupier', key), ...decommissions.byIndex('occupier', key)],
+        planStore,
         drivers: resolver,
         events,
         clock,
@@ -188,7 +190,6 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     }),
   );
 
-  const planStore = configMapPlanStore(core);
   /** One controller per order kind, all on the one order engine. */
   const addOrderController = <R extends AnyOrder, G>(kind: KindInfo, cache: Cache<R>, plugin: OrderPlugin<R, G>): void => {
     const own = (occupierKey: string): string[] => cache.byIndex('occupier', occupierKey).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);

@@ -21,6 +21,8 @@ import { archiveHistory } from '../records.ts';
 import type { DriverResolver, ItemOp, ItemResult } from '../execute.ts';
 import { activeOrderFor, driftEvent, effectiveOf, ORDER_OWNED, phaseEvent, viewOrders } from './orders.ts';
 import type { AnyOrder, OccupierEvent, OrderView } from './orders.ts';
+import { planItemsOf } from '../orders/planstore.ts';
+import type { PlanStore } from '../orders/planstore.ts';
 import { buildStatus, CONDITION, decommissionedStatus, REASON } from './status.ts';
 import type { SiteOutcome } from './status.ts';
 
@@ -39,6 +41,8 @@ export interface OccupierDeps {
   clock: Clock;
   /** Items in flight per site (default 16). */
   concurrency?: number;
+  /** Where large order plans are kept (to read a Decommission's record). */
+  planStore?: PlanStore;
   /**
    * Every order (SiteMove, CustomerMove, Decommission; `kind` set) of the occupier
    * `namespace/name`, as the caches hold them. The controller must also be queued when one of
@@ -221,7 +225,8 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
 
   /** Decommissioned: the status the Decommission's record says, the spec ignored (Immutable). */
   async function settleDecommissioned(obj: OccupierResource, view: OrderView, orders: readonly AnyOrder[]): Promise<void> {
-    const next = decommissionedStatus({ prev: obj.status, order: view.decommission, identity: keyOf(obj), generation: obj.metadata.generation, now: now() });
+    const items = view.decommission ? await planItemsOf(view.decommission, deps.planStore) : [];
+    const next = decommissionedStatus({ prev: obj.status, order: view.decommission, items, identity: keyOf(obj), generation: obj.metadata.generation, now: now() });
     await writeStatus(obj, next);
     emit(obj, phaseEvent(obj.status?.phase, 'Decommissioned', undefined, orders));
   }

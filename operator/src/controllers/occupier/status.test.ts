@@ -64,7 +64,7 @@ const order: DecommissionResource = {
 };
 
 describe('decommissionedStatus: what is left of a decommissioned occupier (seed 001)', () => {
-  const after = decommissionedStatus({ prev: running, order, identity: ID, generation: 4, now: NOW });
+  const after = decommissionedStatus({ prev: running, order, items, identity: ID, generation: 4, now: NOW });
 
   it('phase Decommissioned, no active order, no sites, no users (not "ready: 1")', () => {
     expect(after).toMatchObject({ observedGeneration: 4, phase: 'Decommissioned', currentSites: [], sitesSummary: '', users: { total: 0, ready: 0 } });
@@ -93,8 +93,8 @@ describe('decommissionedStatus: what is left of a decommissioned occupier (seed 
   });
 
   it('is idempotent (no second write), and keeps the record once the order is deleted', () => {
-    expect(decommissionedStatus({ prev: after, order, identity: ID, generation: 4, now: new Date('2027-03-11T00:00:00Z') })).toEqual(after);
-    expect(decommissionedStatus({ prev: after, order: undefined, identity: ID, generation: 5, now: NOW })).toEqual({
+    expect(decommissionedStatus({ prev: after, order, items, identity: ID, generation: 4, now: new Date('2027-03-11T00:00:00Z') })).toEqual(after);
+    expect(decommissionedStatus({ prev: after, order: undefined, items: [], identity: ID, generation: 5, now: NOW })).toEqual({
       ...after,
       observedGeneration: 5,
       conditions: after.conditions?.map((c) => ({ ...c, observedGeneration: 5 })),

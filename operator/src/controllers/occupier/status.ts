@@ -303,6 +303,8 @@ export interface DecommissionedInput {
   prev: OccupierStatus | undefined;
   /** The Succeeded Decommission (absent: its order was deleted; the status stays as it was). */
   order: DecommissionResource | undefined;
+  /** Its frozen plan items (inline in its status, or from the plan store). */
+  items: readonly PlanItem[];
   /** `namespace/name`. */
   identity: string;
   generation: number | undefined;
@@ -333,8 +335,7 @@ function decommissionedSite(s: SiteStatus, items: readonly PlanItem[]): SiteStat
  * the order recorded. Idempotent: applied to its own output it gives the same status.
  */
 export function decommissionedStatus(input: DecommissionedInput): OccupierStatus {
-  const { prev, order, identity, generation, now } = input;
-  const items = order?.status?.plan?.items ?? [];
+  const { prev, order, identity, generation, now, items } = input;
   let conditions: Condition[] = removeCondition(removeCondition(prev?.conditions ?? [], CONDITION.SpecFrozen), CONDITION.SpecDrift);
   const set = (type: string, status: 'True' | 'False', message: string): void => {
     conditions = setCondition(conditions, { type, status, reason: REASON.Decommissioned, message }, generation, now);
@@ -344,7 +345,8 @@ export function decommissionedStatus(input: DecommissionedInput): OccupierStatus
   set(CONDITION.Provisioning, 'False', 'nothing is provisioned for a decommissioned occupier');
   set(CONDITION.Degraded, 'False', 'nothing is provisioned for a decommissioned occupier');
 
-  const count = (kind: PlanItem['kind'], action: PlanItem['action']): number => items.filter((i) => i.kind === kind && i.action === action).length;
+  const counts = order?.status?.plan?.counts;
+  const count = (kind: PlanItem['kind'], action: PlanItem['action']): number => counts?.[`${kind}/${action}`] ?? items.filter((i) => i.kind === kind && i.action === action).length;
   const completedAt = order?.status?.completedAt ?? prev?.history?.archivedAt;
   const history: OccupierStatus['history'] = order
     ? {

@@ -12,7 +12,7 @@
  */
 import type { OccupierResource, OrderStatus, Task } from '../../api/index.ts';
 import { conflictingOrder } from '../../planner/prerequisites.ts';
-import type { Failure, OrderSummary, PlanItem } from '../../planner/types.ts';
+import type { Failure, OrderSummary } from '../../planner/types.ts';
 import { finalizer, getCondition, rfc3339, updateStatus } from '../../runtime/index.ts';
 import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
@@ -21,7 +21,7 @@ import type { DriverResolver, ItemResult } from '../execute.ts';
 import { awaitingApproval, blocked, blockedMessage, CONDITION, failed, milestone, REASON, retrying, running, scheduled, succeeded } from './conditions.ts';
 import type { StatusChange } from './conditions.ts';
 import type { OrderMetrics } from './metrics.ts';
-import { INLINE_PLAN_BYTES } from './planstore.ts';
+import { INLINE_PLAN_BYTES, planItemsOf } from './planstore.ts';
 import type { PlanStore } from './planstore.ts';
 import type { AnyOrder, OrderPlan, OrderPlugin, RunEnv } from './plugin.ts';
 import { runTasks } from './runner.ts';
@@ -199,21 +199,6 @@ export async function freezePlan<R extends AnyOrder, G>(s: Step<R, G>, plan: Ord
   return { ...base, stored: await store.save(s.order, items) };
 }
 
-/** The frozen plan items of a started order (inline, or loaded once from the plan store). */
-async function planItems<R extends AnyOrder, G>(s: Step<R, G>): Promise<PlanItem[]> {
-  const plan = s.order.status?.plan;
-  if (plan?.items) return plan.items;
-  if (!plan?.stored) return [];
-  const cached = loaded.get(plan.stored.sha256);
-  if (cached) return cached;
-  if (!s.deps.planStore) throw new Error(`the plan of ${s.deps.plugin.text.what(s.order)} is in ConfigMap(s) ${plan.stored.configMaps.join(', ')} but no plan store is configured`);
-  const items = await s.deps.planStore.load(s.order, plan.stored);
-  loaded.set(plan.stored.sha256, items);
-  // A few recent plans: running orders look at theirs on every pass.
-  if (loaded.size > 32) loaded.delete(loaded.keys().next().value ?? '');
-  return items;
-}
-const loaded = new Map<string, PlanItem[]>();
 
 /** Start: stamp `startedAt`, freeze plan and tasks. Cheap; the run is the next reconcile. */
 export async function start<R extends AnyOrder, G>(s: Step<R, G>, plan: NonNullable<OrderStatus['plan']>, tasks: Task[]): Promise<ReconcileResult> {
@@ -237,7 +222,7 @@ export async function runOrder<R extends AnyOrder, G>(s: Step<R, G>): Promise<Re
   const uid = order.metadata.uid ?? occupierKey(order);
   const env: RunEnv = { sites: deps.sites, execute: executeOpts(deps), ctx: s.ctx };
   const finals = deps.plugin.finalSteps ?? [];
-  const outcome = await runTasks(order.status?.tasks ?? [], await planItems(s), {
+  const outcome = await runTasks(order.status?.tasks ?? [], await planItemsOf(s.order, s.deps.planStore), {
     persist: async (tasks) => {
       const updated = await deps.client.mergePatchStatus(order.metadata.namespace, order.metadata.name ?? '', { tasks });
       remember(deps, updated);

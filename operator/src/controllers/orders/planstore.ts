@@ -86,3 +86,20 @@ export function configMapPlanStore(core: CoreV1Api): PlanStore {
     },
   };
 }
+
+/** Recently loaded plans by SHA-256: running orders look at theirs on every pass. */
+const loaded = new Map<string, PlanItem[]>();
+
+/** The frozen plan items of an order: inline in status, or loaded (once) from the plan store. */
+export async function planItemsOf(order: AnyOrder, store: PlanStore | undefined): Promise<PlanItem[]> {
+  const plan = order.status?.plan;
+  if (plan?.items) return plan.items;
+  if (!plan?.stored) return [];
+  const cached = loaded.get(plan.stored.sha256);
+  if (cached) return cached;
+  if (!store) throw new Error(`the plan of ${order.kind} ${order.metadata.namespace}/${order.metadata.name} is in ConfigMap(s) ${plan.stored.configMaps.join(', ')} but no plan store is configured`);
+  const items = await store.load(order, plan.stored);
+  loaded.set(plan.stored.sha256, items);
+  if (loaded.size > 32) loaded.delete(loaded.keys().next().value ?? '');
+  return items;
+}
