@@ -80,8 +80,11 @@ describe('Decommission', () => {
     expect(new Set(status.tasks.map((t) => t.site))).toEqual(new Set(['dc-alpha', 'dc-beta']));
     expect(status.plan.summary).toMatch(/Delete/);
 
-    const after = await objects.get('occupiers', 'now-corp');
-    expect(phaseOf(after)).toBe('Decommissioned');
+    // The Occupier controller (the one writer of its status) follows the order.
+    const after = await until('occupier now-corp Decommissioned', async () => {
+      const o = await objects.get('occupiers', 'now-corp');
+      return phaseOf(o) === 'Decommissioned' ? o : undefined;
+    });
     expect(conditionOf(after, 'Immutable')?.status).toBe('True');
     const history = (after?.status as { history?: { recordRef?: string; contracts?: number } }).history;
     expect(history?.recordRef).toBe(`records/archive/${NS}/now-corp`);
@@ -129,7 +132,7 @@ describe('Decommission', () => {
       await kubectl(['apply', '-f', '-'], manifest(decommission('late-corp', 'late-corp', { scheduledAt: '2027-03-10' })));
       const scheduled = await waitPhase('late-corp', 'Scheduled');
       expect((scheduled.status as { scheduledFor: string }).scheduledFor).toBe('2027-03-10T23:00:00Z');
-      expect(phaseOf(await objects.get('occupiers', 'late-corp'))).toBe('DecommissionScheduled');
+      await until('occupier late-corp DecommissionScheduled', async () => phaseOf(await objects.get('occupiers', 'late-corp')) === 'DecommissionScheduled');
       const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
       expect(metrics).toContain(`occupier_operator_order_scheduled_timestamp_seconds{kind="Decommission",namespace="${NS}",name="late-corp"} ${Date.parse('2027-03-10T23:00:00Z') / 1000}`);
       const printed = await kubectl(['-n', NS, 'get', 'decommissions', 'late-corp']);
@@ -161,11 +164,20 @@ describe('Decommission', () => {
 
   it('a schedule missed by more than startingDeadlineSeconds fails with MissedSchedule instead of running late', async () => {
     await readyOccupier('missed-corp', 10, { sites: [SITES[0] ?? { name: 'dc-alpha', index: 1 }] });
-    await kubectl(['apply', '-f', '-'], manifest(decommission('missed-corp', 'missed-corp', { scheduledAt: '2026-01-05', startingDeadlineSeconds: 3600 })));
-    const failed = await waitPhase('missed-corp', 'Failed');
+    // Scheduled two minutes after its creation; the operator only sees it two hours later (an
+    // outage): more than startingDeadlineSeconds late.
+    const at = new Date(Date.now() + 120_000);
+    clock.set(new Date(at.getTime() + 2 * 3600_000));
+    let failed: Obj;
+    try {
+      await kubectl(['apply', '-f', '-'], manifest(decommission('missed-corp', 'missed-corp', { scheduledAt: at.toISOString().replace(/\.\d+Z$/, 'Z'), startingDeadlineSeconds: 3600 })));
+      failed = await waitPhase('missed-corp', 'Failed');
+    } finally {
+      clock.offsetMs = 0;
+    }
     expect(conditionOf(failed, 'Failed')?.reason).toBe('MissedSchedule');
     expect((failed.status as { startedAt?: string }).startedAt).toBeUndefined();
-    expect(phaseOf(await objects.get('occupiers', 'missed-corp'))).toBe('Active');
+    await until('occupier missed-corp Active', async () => phaseOf(await objects.get('occupiers', 'missed-corp')) === 'Active');
     expect(backendItems('dc-alpha', 'network', 'allocation', 'missed-corp')).toHaveLength(1);
     const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
     expect(metrics).toMatch(/occupier_operator_order_missed_schedule_total\{kind="Decommission"\} [1-9]/);
@@ -258,7 +270,7 @@ describe('Decommission', () => {
     expect(tasks.find((t) => t.step === 'wifi-devices')).toMatchObject({ state: 'Failed', lastError: expect.stringMatching(/InjectedFailure/) });
     expect(tasks.find((t) => t.step === 'users')?.state).toBe('Succeeded');
     expect(tasks.find((t) => t.step === 'network')?.state).toBe('Pending');
-    expect(phaseOf(await objects.get('occupiers', 'broken-corp'))).toBe('DecommissionFailed');
+    await until('occupier broken-corp DecommissionFailed', async () => phaseOf(await objects.get('occupiers', 'broken-corp')) === 'DecommissionFailed');
     expect(await events('broken-corp')).toMatch(/Warning\s+StepFailed.*InjectedFailure.*Raise a case/);
     const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
     expect(metrics).toMatch(/occupier_operator_orders\{kind="Decommission",phase="Failed"\} [1-9]/);
@@ -266,9 +278,10 @@ describe('Decommission', () => {
     await kubectl(['apply', '-f', '-'], manifest(site('dc-delta', 4)));
     await kubectl(['-n', NS, 'annotate', 'decommission', 'broken-corp', 'occupier.dev/retry=true']);
     const done = await waitPhase('broken-corp', 'Succeeded', 30_000);
+    // Attempts keep counting across a manual retry: one that failed, one that succeeded.
     const wifi = (done.status as { tasks: { step: string; attempts: number }[] }).tasks.find((t) => t.step === 'wifi-devices');
-    expect(wifi?.attempts).toBe(1);
-    expect(phaseOf(await objects.get('occupiers', 'broken-corp'))).toBe('Decommissioned');
+    expect(wifi?.attempts).toBe(2);
+    await until('occupier broken-corp Decommissioned', async () => phaseOf(await objects.get('occupiers', 'broken-corp')) === 'Decommissioned');
     expect(((await order('broken-corp'))?.metadata as { annotations?: Record<string, string> }).annotations?.['occupier.dev/retry']).toBeUndefined();
   });
 

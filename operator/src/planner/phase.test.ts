@@ -49,7 +49,7 @@ describe('activeOrder: the order the phase is about (status.activeOrder)', () =>
     ['a move scheduled', [at('SiteMove', 'm1', 'Scheduled', early)], 'SiteMove/m1'],
     ['two moves waiting: the first created goes first', [at('SiteMove', 'm2', 'Blocked', late), at('CustomerMove', 'c1', 'Pending', early)], 'CustomerMove/c1'],
     ['a move running, another waiting', [at('SiteMove', 'm2', 'Blocked', early), at('SiteMove', 'm1', 'Running', late, late)], 'SiteMove/m1'],
-    ['a decommission waiting beside an earlier move (the phase names the decommission)', [at('SiteMove', 'm1', 'Scheduled', early), at('Decommission', 'd1', 'Scheduled', late)], 'Decommission/d1'],
+    ['a decommission waiting beside an earlier move: the move holds the occupier (it goes first, as conflictingOrders decides)', [at('SiteMove', 'm1', 'Scheduled', early), at('Decommission', 'd1', 'Scheduled', late)], 'SiteMove/m1'],
     ['a decommission running', [at('Decommission', 'd1', 'Running', early, late)], 'Decommission/d1'],
     ['a decommission failed after starting (a retry resumes it)', [at('Decommission', 'd1', 'Failed', early, late)], 'Decommission/d1'],
     ['a move that ended', [at('SiteMove', 'm1', 'Succeeded', early, late)], undefined],

@@ -62,8 +62,10 @@ export function activeOrder(orders: readonly OrderSummary[], phase: OccupierPhas
     DecommissionPending: (o) => decom(o) && running(o),
     DecommissionFailed: (o) => decom(o) && o.phase === 'Failed' && o.startedAt !== undefined,
     Moving: (o) => move(o) && running(o),
-    DecommissionScheduled: (o) => decom(o) && waiting(o),
-    MoveScheduled: (o) => move(o) && waiting(o),
+    // Of waiting orders, the first created holds the occupier (as `conflictingOrders` decides),
+    // whatever its kind: a move created before a decommission goes first.
+    DecommissionScheduled: waiting,
+    MoveScheduled: waiting,
   };
   const match = pick[phase];
   if (!match) return undefined;

@@ -224,7 +224,7 @@ export async function runOrder<R extends AnyOrder, G>(s: Step<R, G>): Promise<Re
   const finals = deps.plugin.finalSteps ?? [];
   const outcome = await runTasks(order.status?.tasks ?? [], await planItemsOf(s.order, s.deps.planStore), {
     persist: async (tasks) => {
-      const updated = await deps.client.mergePatchStatus(order.metadata.namespace, order.metadata.name ?? '', { tasks });
+      const updated = await deps.client.mergePatchStatus(order.metadata.namespace, order.metadata.name ?? '', { status: { tasks } });
       remember(deps, updated);
       s.order = updated;
     },
