@@ -11,7 +11,7 @@ import { GROUP, KINDS, VERSION } from './api/index.ts';
 import type { CustomerMoveResource, DecommissionResource, KindInfo, OccupierResource, SiteMoveResource, SiteResource } from './api/index.ts';
 import { decommissionPlugin } from './controllers/decommission/plugin.ts';
 import { siteMovePlugin } from './controllers/sitemove/plugin.ts';
-import { orderChanged, orderReconciler } from './controllers/orders/engine.ts';
+import { orderLifecycleChanged, orderReconciler } from './controllers/orders/engine.ts';
 import { OrderMetrics } from './controllers/orders/metrics.ts';
 import { configMapPlanStore } from './controllers/orders/planstore.ts';
 import type { AnyOrder, OrderPlugin } from './controllers/orders/plugin.ts';
@@ -26,6 +26,8 @@ import {
   Cache,
   Controller,
   createLogger,
+  generationChanged,
+  metadataOrSpecChanged,
   EventRecorder,
   makeRateLimitedApiClient,
   Manager,
@@ -171,11 +173,13 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       ...common,
       name: OCCUPIER,
       primary: occupiers,
+      // Its own status writes cost it no pass.
+      predicates: [metadataOrSpecChanged],
       watches: [
-        // A Site change (new pools, catalog) re-plans every occupier there.
-        watchOf(sites, (s) => occupiers.byIndex('site', s.metadata?.name ?? '').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)),
+        // A Site spec change (new pools, catalog) re-plans every occupier there; its status does not.
+        watchOf(sites, (s) => occupiers.byIndex('site', s.metadata?.name ?? '').map((o) => `${o.metadata.namespace}/${o.metadata.name}`), generationChanged),
         // Its phase, active order and the effects of completed orders come from its orders.
-        ...[siteMoves, customerMoves, decommissions].map((c) => watchOf(c as Cache<AnyOrder>, byOccupier)),
+        ...[siteMoves, customerMoves, decommissions].map((c) => watchOf(c as Cache<AnyOrder>, byOccupier, orderLifecycleChanged)),
       ],
       reconcile: occupierReconciler({
         client: occupierClient,
@@ -203,12 +207,12 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         // Runs are long (bounded steps, persisted as they go); a restart resumes them.
         reconcileTimeoutMs: 10 * 60_000,
         // Spec, annotations (approve, retry) and deletion; never the controller's own status writes.
-        predicates: [orderChanged],
+        predicates: [metadataOrSpecChanged],
         watches: [
           // The occupier's phase and the other orders decide prerequisites: re-check on their change.
           watchOf(occupiers, (o) => own(`${o.metadata.namespace}/${o.metadata.name}`)),
           ...[siteMoves, customerMoves, decommissions].map((c) =>
-            watchOf(c as Cache<AnyOrder>, (o) => own(byOccupier(o)[0] ?? '').filter((k) => c !== (cache as unknown) || k !== `${o.metadata.namespace}/${o.metadata.name}`)),
+            watchOf(c as Cache<AnyOrder>, (o) => own(byOccupier(o)[0] ?? '').filter((k) => c !== (cache as unknown) || k !== `${o.metadata.namespace}/${o.metadata.name}`), orderLifecycleChanged),
           ),
         ],
         reconcile: orderReconciler<R, G>({

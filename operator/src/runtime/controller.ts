@@ -58,6 +58,18 @@ export function generationChanged<T extends KubernetesObject>(oldObj: T, newObj:
   return (o.deletionTimestamp === undefined) !== (n.deletionTimestamp === undefined);
 }
 
+/**
+ * Pass updates a controller must act on when it owns the object's status: spec (generation),
+ * deletion, annotations, labels, finalizers — never a status write (its own, or another's).
+ */
+export function metadataOrSpecChanged<T extends KubernetesObject>(oldObj: T, newObj: T): boolean {
+  if (generationChanged(oldObj, newObj)) return true;
+  const o = oldObj.metadata;
+  const n = newObj.metadata;
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return !same(o?.annotations, n?.annotations) || !same(o?.labels, n?.labels) || !same(o?.finalizers, n?.finalizers);
+}
+
 /** What a controller needs from a cache (a `Cache` is one). */
 export interface ObjectSource<T> {
   addHandler(handler: EventHandler<T>): void;
@@ -69,8 +81,12 @@ export interface WatchSource {
   register(enqueue: (key: string) => void): void;
 }
 
-/** Reconcile the primary keys `map(obj)` whenever an object of `cache` changes (old and new). */
-export function watchOf<U extends KubernetesObject>(cache: ObjectSource<U>, map: (obj: U) => string[]): WatchSource {
+/**
+ * Reconcile the primary keys `map(obj)` whenever an object of `cache` changes (old and new).
+ * `changed(old, new)` filters updates to those the primary depends on (default: all), so a
+ * secondary's own busy status does not cost the primaries a pass each time.
+ */
+export function watchOf<U extends KubernetesObject>(cache: ObjectSource<U>, map: (obj: U) => string[], changed?: UpdatePredicate<U>): WatchSource {
   return {
     register(enqueue) {
       const mapped = (obj: U): void => {
@@ -80,6 +96,7 @@ export function watchOf<U extends KubernetesObject>(cache: ObjectSource<U>, map:
         onAdd: mapped,
         onDelete: mapped,
         onUpdate: (o, n) => {
+          if (changed && !changed(o, n)) return;
           mapped(o);
           mapped(n);
         },

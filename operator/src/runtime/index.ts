@@ -6,6 +6,7 @@ export { Cache, objectKey, splitKey, type CacheOptions, type ResourceKind, type 
 export {
   Controller,
   generationChanged,
+  metadataOrSpecChanged,
   watchOf,
   ownerKeys,
   DEFAULT_PAUSE_ANNOTATION,

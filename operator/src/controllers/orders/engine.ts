@@ -424,12 +424,14 @@ export function orderReconciler<R extends AnyOrder, G>(deps: EngineDeps<R, G>): 
   };
 }
 
-/** Updates that an order controller reconciles: spec, annotations (approve, retry), deletion — never its own status writes. */
-export function orderChanged<R extends AnyOrder>(oldObj: R, newObj: R): boolean {
-  const o = oldObj.metadata;
-  const n = newObj.metadata;
-  if (o.generation !== n.generation) return true;
-  if ((o.deletionTimestamp === undefined) !== (n.deletionTimestamp === undefined)) return true;
-  if (JSON.stringify(o.annotations ?? {}) !== JSON.stringify(n.annotations ?? {})) return true;
-  return JSON.stringify(o.finalizers ?? []) !== JSON.stringify(n.finalizers ?? []);
+/**
+ * Order updates that others (the Occupier controller, other orders' prerequisites) depend on:
+ * a new phase, start or end, a spec change, deletion — not task progress.
+ */
+export function orderLifecycleChanged<R extends AnyOrder>(oldObj: R, newObj: R): boolean {
+  const o = oldObj.status;
+  const n = newObj.status;
+  if (o?.phase !== n?.phase || o?.startedAt !== n?.startedAt || o?.completedAt !== n?.completedAt) return true;
+  if (oldObj.metadata.generation !== newObj.metadata.generation) return true;
+  return (oldObj.metadata.deletionTimestamp === undefined) !== (newObj.metadata.deletionTimestamp === undefined);
 }
