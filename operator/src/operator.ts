@@ -17,6 +17,7 @@ import { configMapPlanStore } from './controllers/orders/planstore.ts';
 import type { AnyOrder, OrderPlugin } from './controllers/orders/plugin.ts';
 import type { OrderSummary } from './planner/types.ts';
 import { occupierReconciler } from './controllers/occupier/controller.ts';
+import { effectiveOf } from './controllers/occupier/orders.ts';
 import { CONTROLLER_NAME as OCCUPIER } from './controllers/occupier/controller.ts';
 import { siteReconciler } from './controllers/site/controller.ts';
 import { CONTROLLER_NAME as SITE } from './controllers/site/controller.ts';
@@ -155,6 +156,9 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   ]);
 
   const planStore = configMapPlanStore(core);
+  const ordersOfOccupier = (key: string): AnyOrder[] => [...siteMoves.byIndex('occupier', key), ...customerMoves.byIndex('occupier', key), ...decommissions.byIndex('occupier', key)];
+  /** An occupier as orders see it: its spec with the completed orders applied. */
+  const effectiveOccupier = (o: OccupierResource): OccupierResource => ({ ...o, spec: effectiveOf(o.spec, ordersOfOccupier(`${o.metadata.namespace}/${o.metadata.name}`), (n) => sites.get(n)).spec });
   const common = { logger: log, metrics: manager.metrics, clock, workers: opts.workers ?? 4 };
   const siteClient = new ResourceClient<SiteResource>(custom, resourceOf(SITE_KIND), { fieldManager: COMPONENT });
   const occupierClient = new ResourceClient<OccupierResource>(custom, resourceOf(OCCUPIER_KIND), { fieldManager: COMPONENT });
@@ -184,7 +188,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       reconcile: occupierReconciler({
         client: occupierClient,
         sites,
-        orders: (key) => [...siteMoves.byIndex('occupier', key), ...customerMoves.byIndex('occupier', key), ...decommissions.byIndex('occupier', key)],
+        orders: ordersOfOccupier,
         planStore,
         drivers: resolver,
         events,
@@ -219,6 +223,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
           plugin,
           client: new ResourceClient<R>(custom, resourceOf(kind), { fieldManager: COMPONENT }),
           occupiers,
+          effective: effectiveOccupier,
           sites,
           ordersFor,
           drivers: resolver,

@@ -47,6 +47,11 @@ export interface EngineDeps<R extends AnyOrder, G> {
   orderMetrics?: OrderMetrics;
   events: EventRecorder;
   clock: Clock;
+  /**
+   * The occupier as orders must see it: its spec with completed orders applied (a move's
+   * destination, not its source, while Git has not caught up). Default: as it is.
+   */
+  effective?(occupier: OccupierResource): OccupierResource;
   /** Keeps plans too large for status (absent: every plan inline, whatever its size). */
   planStore?: PlanStore;
   /** Largest plan (JSON bytes) kept inline in status (default 64 KiB). */
@@ -310,6 +315,16 @@ export async function cleanupOrder<R extends AnyOrder, G>(s: Step<R, G>): Promis
   const phase = order.status?.phase;
   const what = deps.plugin.text.what(order);
   if (phase === 'Running') throw new Error(`${what} is running: deletion waits until it ends`);
+  if (phase === 'Succeeded' && deps.plugin.kind !== 'Decommission') {
+    // The order is the record of what changed until Git says so too: without it, the
+    // Occupier controller would provision the old spec again.
+    const drift = deps.occupiers.get(occupierKey(order))?.status?.specDrift ?? [];
+    if (drift.length > 0) {
+      const message = `deletion waits until Git declares the result of ${what}: change ${drift.join('; ')} in the Occupier spec (its SpecDrift condition)`;
+      void deps.events.warning(order, 'DeletionWaitsForGit', message);
+      throw new Error(message);
+    }
+  }
   if (phase === 'Succeeded' || phase === 'Failed') {
     const site = deps.sites.get(order.status?.tasks?.[0]?.site ?? '');
     if (site) {
@@ -396,7 +411,8 @@ async function apply<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileRes
   }
   if (phase === 'Running') return runOrder(s);
 
-  const occupier = deps.occupiers.get(occupierKey(order));
+  const cached = deps.occupiers.get(occupierKey(order));
+  const occupier = cached && deps.effective ? deps.effective(cached) : cached;
   if (!occupier) {
     const failure = { reason: REASON.OccupierNotFound, message: `occupier ${order.spec.occupierRef.name} does not exist in namespace ${order.metadata.namespace}` };
     await block(s, [failure]);
