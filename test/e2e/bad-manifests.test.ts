@@ -31,5 +31,6 @@ describe.skipIf(!hasKubectl)('bad manifests sent to the API server', () => {
     expect(r.code, r.stdout).not.toBe(0);
     // kubectl prints the server's message; both servers name the field path (list items as [i]).
     expect(r.stderr).toContain(c.field);
+    for (const fragment of c.says ?? []) expect(r.stderr).toContain(fragment);
   });
 });

@@ -13,6 +13,8 @@ export interface BadManifest {
   edits: Edit[];
   /** The field path both validators must name. */
   field: string;
+  /** Fragments every validator's message must hold too (e.g. the value and the accepted forms). */
+  says?: string[];
 }
 
 const site: BadManifest['base'] = ['Site', 'london-shoreditch'];
@@ -53,8 +55,8 @@ export const BAD_MANIFESTS: BadManifest[] = [
   { name: 'missing confirmation', base: decom, field: 'spec.confirm', edits: [['spec.confirm', DELETE]] },
   { name: 'irreversible not ticked', base: decom, field: 'spec.confirm.irreversible', edits: [['spec.confirm.irreversible', false]] },
   { name: 'typed occupier name differs', base: decom, field: 'spec.confirm.occupierName', edits: [['spec.confirm.occupierName', 'initrode']] },
-  { name: 'schedule in day/month/year', base: decom, field: 'spec.scheduledAt', edits: [['spec.scheduledAt', '31/12/2026']] },
-  { name: 'schedule time without an offset', base: decom, field: 'spec.scheduledAt', edits: [['spec.scheduledAt', '2026-12-31T23:00:00']] },
+  { name: 'schedule in day/month/year', base: decom, field: 'spec.scheduledAt', edits: [['spec.scheduledAt', '31/12/2026']], says: ['"31/12/2026"', 'YYYY-MM-DD', 'RFC 3339'] },
+  { name: 'schedule time without an offset', base: decom, field: 'spec.scheduledAt', edits: [['spec.scheduledAt', '2026-12-31T23:00:00']], says: ['"2026-12-31T23:00:00"', 'YYYY-MM-DD', 'RFC 3339'] },
   { name: 'negative starting deadline', base: decom, field: 'spec.startingDeadlineSeconds', edits: [['spec.startingDeadlineSeconds', -5]] },
   { name: 'occupierRef name of the wrong type', base: decom, field: 'spec.occupierRef.name', edits: [['spec.occupierRef.name', 7]] },
   // SiteMove

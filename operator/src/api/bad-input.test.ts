@@ -23,10 +23,12 @@ describe('bad manifests', () => {
     const fields = (error as ValidationError).errors.map((e) => e.field);
     expect(fields).toContain(c.field);
     expect((error as ValidationError).message).toContain(c.field);
+    for (const fragment of c.says ?? []) expect((error as ValidationError).message).toContain(fragment);
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s: refused by the CRD schema, naming the field', (_n, c) => {
     const refusals = crdRefusals(build(c));
     expect(refusals.map((r) => r.field)).toContain(c.field);
+    for (const fragment of c.says ?? []) expect(refusals.map((r) => r.message).join('\n')).toContain(fragment);
   });
 });

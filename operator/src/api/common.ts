@@ -16,6 +16,8 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export interface CelRule {
   rule: string;
   message: string;
+  /** A CEL string expression for the message (it may name the value); `message` is the fallback. */
+  messageExpression?: string;
   /** JSON path (from the node the rule sits on) of the field the error is reported on. */
   fieldPath?: string;
   reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
@@ -74,12 +76,26 @@ export const date = z.iso.date();
 /** An RFC 3339 time with an explicit offset, e.g. `2026-12-01T18:00:00Z`. */
 export const dateTime = z.iso.datetime({ offset: true });
 
-/** When an order runs: a date (the manual's rule: 23:00 UTC that day) or an exact RFC 3339 time. */
-export const schedule = z
-  .union([date, dateTime])
-  .describe(
-    'When the order runs. A date (YYYY-MM-DD) means 23:00 UTC on that date; an RFC 3339 time means that instant. Absent: now.',
-  );
+/**
+ * When an order runs: a date (the manual's rule: 23:00 UTC that day) or an exact RFC 3339
+ * time. One CEL rule (not an `anyOf` of formats, whose refusal names neither the value nor
+ * the forms) so a wrong value is refused naming itself and both accepted forms.
+ */
+export const schedule = rules(
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('When the order runs. A date (YYYY-MM-DD) means 23:00 UTC on that date; an RFC 3339 time means that instant. Absent: now.'),
+  [
+    {
+      rule: "self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$') || self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$')",
+      message: 'must be a date YYYY-MM-DD (runs at 23:00 UTC that day) or an RFC 3339 time with an offset, e.g. 2026-12-01T18:00:00Z; omit it to run now',
+      messageExpression:
+        `'must be a date YYYY-MM-DD (runs at 23:00 UTC that day) or an RFC 3339 time with an offset, e.g. 2026-12-01T18:00:00Z, not "' + self + '"; omit it to run now'`,
+    },
+  ],
+);
 
 /** A telephone number in E.164 form, e.g. `+442071234567`. */
 export const e164 = z.e164({ message: 'must be an E.164 number: "+" then 7 to 15 digits, e.g. +442071234567' });

@@ -58,7 +58,17 @@ function celErrors(schema: z.ZodType, value: unknown, path: PropertyKey[], out: 
       out.push({ field: formatPath(path), message: `rule ${r.rule} could not be evaluated: ${(err as Error).message}` });
       continue;
     }
-    if (ok !== true) out.push({ field: formatPath([...path, ...fieldPathParts(r.fieldPath)]), message: r.message });
+    if (ok === true) continue;
+    let message = r.message;
+    if (r.messageExpression !== undefined) {
+      try {
+        const m = evaluateCel(r.messageExpression, { self: value });
+        if (typeof m === 'string' && m.trim() !== '') message = m;
+      } catch {
+        // The API server falls back to `message` when the expression fails.
+      }
+    }
+    out.push({ field: formatPath([...path, ...fieldPathParts(r.fieldPath)]), message });
   }
   const def = schema._zod.def;
   switch (def.type) {
