@@ -23,6 +23,7 @@ describe('order conditions: one constructor per change, nothing left claiming wh
       'Running',
       ['AwaitingApproval=False/Approved', 'Blocked=False/Unblocked', 'Running=True/Started', 'Scheduled=False/Started'],
     ],
+    ['a refused schedule fixed by a new scheduledAt is no longer Blocked', [blocked([{ reason: 'ScheduleInPast', message: 'm' }]), scheduled('x', 'h')], 'Scheduled', ['Blocked=False/Rescheduled', 'Scheduled=True/Scheduled']],
     ['succeeded ends Running', [running(plan, [], 't', 'go'), succeeded('done', 't2')], 'Succeeded', ['Running=False/Succeeded', 'Succeeded=True/Succeeded']],
     ['a schedule that ends Failed does not stay Scheduled', [scheduled('x', 'h'), failed('MissedSchedule', 'late', 't')], 'Failed', ['Failed=True/MissedSchedule', 'Scheduled=False/Ended']],
     ['retry after a failed step', [running(plan, [], 't', 'go'), failed('StepFailed', 'no', 't2'), retrying([])], 'Running', ['Failed=False/Retrying', 'Running=True/Retrying']],

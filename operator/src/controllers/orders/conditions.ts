@@ -70,6 +70,8 @@ export function blockedMessage(failures: readonly Failure[]): string {
 export const scheduled = (forText: string, hint: string): StatusChange =>
   all(phase('Scheduled'), (s, g, n) => {
     s.scheduledFor = forText;
+    // e.g. a ScheduleInPast fixed by a new scheduledAt
+    clear(s, g, n, CONDITION.Blocked, REASON.Rescheduled, 'waiting for its scheduled time');
     set(s, g, n, CONDITION.Scheduled, 'True', REASON.Scheduled, `runs at ${forText}; ${hint}`);
   });
 
