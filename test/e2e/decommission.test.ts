@@ -123,6 +123,17 @@ describe('Decommission', () => {
     const ev = await events('now-corp');
     expect(ev).toMatch(/Started/);
     expect(ev).toMatch(/Succeeded/);
+    // Completed once: one Succeeded Event (count 1) and one observation of the duration.
+    await new Promise((r) => setTimeout(r, 1500));
+    const counts = await kubectl(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.name=now-corp,involvedObject.kind=Decommission,reason=Succeeded', '-o', 'jsonpath={range .items[*]}{.count}{"\\n"}{end}']);
+    expect(counts.trim().split('\n')).toEqual(['1']);
+    const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
+    expect(metrics).toMatch(/occupier_operator_order_duration_seconds_count\{kind="Decommission",result="Succeeded"\} 1\n/);
+    // What is left of the occupier: no users, the contracts Completed with the end date the record has (yesterday).
+    const left = after.status as { users: { total: number; ready: number }; sites: { contract?: { status: string; endDate?: string } }[] };
+    expect(left.users).toEqual({ total: 0, ready: 0 });
+    const yesterday = new Date(clock.now() - 86_400_000).toISOString().slice(0, 10);
+    expect(left.sites.map((x) => x.contract)).toEqual(SITES.map(() => ({ status: 'Completed', startDate: '2025-01-01', endDate: yesterday })));
   });
 
   it('a date-only schedule runs at 23:00 UTC that day; the occupier shows DecommissionScheduled until then', async () => {
@@ -139,6 +150,8 @@ describe('Decommission', () => {
       expect(printed).toMatch(/late-corp\s+Scheduled\s+2027-03-10T23:00:00Z/);
       const done = await waitPhase('late-corp', 'Succeeded', 20_000);
       expect(Date.parse((done.status as { startedAt: string }).startedAt)).toBeGreaterThanOrEqual(Date.parse('2027-03-10T23:00:00Z'));
+      // Nothing claims it is still scheduled once it has run.
+      expect(conditionOf(done, 'Scheduled')).toMatchObject({ status: 'False', reason: 'Started' });
     } finally {
       clock.offsetMs = 0;
     }
@@ -223,6 +236,10 @@ describe('Decommission', () => {
     expect((blocked.status as { startedAt?: string }).startedAt).toBeUndefined();
     expect(backendItems('dc-alpha', 'network', 'allocation', 'busy-corp')).toHaveLength(1);
     expect(await events('busy-corp')).toMatch(/Warning\s+HandsetLoggedIn/);
+    // One alert per cause: a Blocked order is OrderBlocked's, not OrderScheduleMissed's.
+    const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
+    expect(metrics).toMatch(/occupier_operator_orders\{kind="Decommission",phase="Blocked"\} [1-9]/);
+    expect(metrics).not.toContain(`occupier_operator_order_scheduled_timestamp_seconds{kind="Decommission",namespace="${NS}",name="busy-corp"}`);
 
     op.drivers.backend.simulateHandsetLogin(firstNumber, false);
     op.drivers.backend.simulateServiceState('dc-beta', `${NS}/busy-corp/internet-100`, undefined);
@@ -271,7 +288,7 @@ describe('Decommission', () => {
     expect(tasks.find((t) => t.step === 'users')?.state).toBe('Succeeded');
     expect(tasks.find((t) => t.step === 'network')?.state).toBe('Pending');
     await until('occupier broken-corp DecommissionFailed', async () => phaseOf(await objects.get('occupiers', 'broken-corp')) === 'DecommissionFailed');
-    expect(await events('broken-corp')).toMatch(/Warning\s+StepFailed.*InjectedFailure.*Raise a case/);
+    expect(await events('broken-corp')).toMatch(new RegExp(`Warning\\s+StepFailed.*InjectedFailure.*Raise a case.*kubectl -n ${NS} annotate decommission broken-corp occupier.dev/retry=true`));
     const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
     expect(metrics).toMatch(/occupier_operator_orders\{kind="Decommission",phase="Failed"\} [1-9]/);
 
@@ -292,8 +309,10 @@ describe('Decommission', () => {
     const items = (waiting.status as { plan: { items: { kind: string; action: string }[] } }).plan.items;
     expect(items.filter((i) => i.kind === 'User' && i.action === 'Delete')).toHaveLength(4);
     expect(backendItems('dc-beta', 'network', 'allocation', 'careful-corp')).toHaveLength(1);
+    await until('AwaitingApproval Event with the command', async () => new RegExp(`Normal\\s+AwaitingApproval.*kubectl -n ${NS} annotate decommission careful-corp occupier.dev/approve=true`).test(await events('careful-corp')));
     await kubectl(['-n', NS, 'annotate', 'decommission', 'careful-corp', 'occupier.dev/approve=true']);
     await waitPhase('careful-corp', 'Succeeded', 30_000);
+    expect(await events('careful-corp')).toMatch(/Normal\s+Approved/);
   });
 
   it('keeps records safe: deleting the order or the occupier while it runs waits until the run ends', async () => {
