@@ -20,9 +20,10 @@
  * planSiteMove has no source step for users; this plug-in adds `users` after `occupancies`.
  */
 import { Occupier, parseResource, PLAN_ACTIONS, Site } from '../../api/index.ts';
-import type { OccupierResource, OccupierSpec, Operation, SiteMoveResource, SiteMoveSpec, SiteResource, SiteSpec } from '../../api/index.ts';
+import type { OccupierResource, OccupierSpec, Operation, SiteMoveResource, SiteResource, SiteSpec } from '../../api/index.ts';
 import type { SiteEntry } from '../../planner/classify.ts';
 import { localDate } from '../../planner/dates.ts';
+import { applySiteMove } from '../../planner/effective.ts';
 import type { CalendarDate } from '../../planner/dates.ts';
 import type { OrderEffect } from '../../planner/phase.ts';
 import { itemId, planProvisioning } from '../../planner/provision.ts';
@@ -88,25 +89,6 @@ export function freeSpaces(spaces: readonly string[], occupancies: readonly List
     taken.add(d.space);
   }
   return spaces.filter((s) => !taken.has(s));
-}
-
-/**
- * The occupier spec Git declares after the move: the `from` entry replaced by `destination`,
- * users of `from` given `to` instead, released numbers no longer any user's phone number.
- */
-export function destinationSpec(spec: OccupierSpec, move: Pick<SiteMoveSpec, 'from' | 'to' | 'telephony'>, destination: SiteEntry): OccupierSpec {
-  const { from, to } = move;
-  const source = spec.sites.find((s) => s.site === from);
-  const released = new Set(move.telephony === 'Release' ? (source?.numbers ?? []).map((n) => n.number) : []);
-  const sites = [...spec.sites.filter((s) => s.site !== from && s.site !== to), destination];
-  if (spec.users === undefined) return { ...spec, sites };
-  const users = spec.users.map((u) => {
-    if (!u.sites.includes(from)) return u;
-    const moved = { ...u, sites: [...new Set(u.sites.map((s) => (s === from ? to : s)))] };
-    if (moved.phoneNumber !== undefined && released.has(moved.phoneNumber)) delete moved.phoneNumber;
-    return moved;
-  });
-  return { ...spec, sites, users };
 }
 
 /** Everything the plug-in derives from one (order, occupier, gathered, now). */
@@ -191,7 +173,8 @@ export function siteMoveOps(order: SiteMoveResource, occupierIn: OccupierResourc
   const entry = occupier.spec.sites.find((s) => s.site === from);
 
   // --- destination: planProvisioning's items for the declared destination ------------------
-  const declared = destinationSpec(occupier.spec, spec, move.destination);
+  // The occupier as the move leaves it (the same function the Occupier controller applies).
+  const declared = applySiteMove(occupier.spec, { from: spec.from, to: spec.to, destination: move.destination });
   const sites = new Map<string, SiteSpec>(gathered.to ? [[to, parsedSite(gathered.to)]] : []);
   const provision = planProvisioning({ identity, spec: declared, sites, now: at });
   const atTo = provision.sites.find((s) => s.site === to);
