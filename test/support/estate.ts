@@ -111,6 +111,16 @@ export function decommission(name: string, occupierName: string, extra: Obj = {}
   };
 }
 
+/** A SiteMove order of `occupierName` from `from` to `to` (now, or at `scheduledAt` in `extra`). */
+export function siteMove(name: string, occupierName: string, from: string, to: string, extra: Obj = {}): Obj {
+  return {
+    apiVersion: 'occupier.dev/v1alpha1',
+    kind: 'SiteMove',
+    metadata: { name, namespace: NS },
+    spec: { occupierRef: { name: occupierName }, from, to, tariff: 'standard-2026', ...extra },
+  };
+}
+
 /** Objects as kubectl input: a multi-document YAML stream. */
 export function manifest(...objs: Obj[]): string {
   return objs.map((o) => dump(o, { noRefs: true })).join('---\n');
