@@ -8,12 +8,15 @@
  * OffsetClock: the destination is checked while the source waits, and the source once the
  * clock has passed midnight. The clock only moves forward in this file.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteContext } from '../../drivers/src/contract.ts';
 import type { SiteContext } from '../../drivers/src/contract.ts';
 import { startOperator } from '../../operator/src/operator.ts';
 import type { RunningOperator } from '../../operator/src/operator.ts';
 import { silentLogger } from '../../operator/src/runtime/index.ts';
+import { healthDir } from '../packaging/argocd-cm.ts';
+import { runHealth } from '../packaging/lua.ts';
 import { withCluster } from '../support/cluster.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { example } from '../support/examples.ts';
@@ -248,6 +251,8 @@ describe('SiteMove', () => {
       return conditionOf(o, 'DestinationReady')?.status === 'True' ? o : undefined;
     });
     expect(phaseOf(mid)).toBe('Running');
+    // Argo CD (the chart's health check, run by lua5.1) shows the move Progressing while it runs.
+    expect(runHealth(join(healthDir('SiteMove'), 'health.lua'), mid).status).toBe('Progressing');
     expect(conditionOf(mid, 'DestinationReady')?.message).toMatch(/mover can use sm-b now/);
     expect((st(mid).tasks ?? []).filter((t) => t.site === B.name && t.step !== 'notify').every((t) => t.state === 'Succeeded')).toBe(true);
     for (const step of ['contract', 'occupancies']) expect(task(mid, A, step)?.state, step).toBe('Succeeded');
@@ -281,6 +286,8 @@ describe('SiteMove', () => {
     expect(keys(A, 'network', 'allocation', 'mover')).toEqual([id('mover')]);
 
     const done = await waitPhase('mover', 'Succeeded', 40_000);
+    // ... and leaves Progressing when the move ends.
+    expect(runHealth(join(healthDir('SiteMove'), 'health.lua'), done).status).toBe('Healthy');
     expect(Date.parse(task(done, A, 'network')?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse('2027-01-12T00:00:00Z'));
     expectSourceEnded(A, occ, 'transferred');
     expect(details(A, 'billing', 'contract', id('mover'), 'mover')).toMatchObject({ status: 'Completed', endDate: '2027-01-11' });
@@ -463,8 +470,8 @@ describe('SiteMove', () => {
     entry.site = B.name;
     entry.contract = { startDate: '2027-01-15', tariff: 'premium-2027', minuteBundle: 'uk-1000' };
     entry.occupancies = [{ space: 'office-7', movedIn: '2027-01-15' }];
-    // The copied services start at the new site on the move date, as the move recorded them.
-    for (const svc of entry.services as Record<string, unknown>[]) svc.startDate = '2027-01-15';
+    // Exactly what the drift message asks for: the services' start dates are left as they are
+    // (absent means the contract start, which is what the move recorded).
     delete entry.ports;
     for (const u of spec.users) u.sites = [B.name];
     await kubectl(['apply', '-f', '-'], manifest(git));

@@ -215,7 +215,8 @@ function siteItems(identity: string, entry: SiteEntry, users: User[], contract: 
         quantity,
         state: active ? 'Active' : 'Inactive',
         accessLevel: svc.accessLevel,
-        startDate: svc.startDate,
+        // Absent means the contract start (the schema's default): one spec for both ways of saying it.
+        startDate: svc.startDate ?? c.startDate,
         scheduledChanges: active ? (svc.scheduledChanges ?? []).filter((ch) => ch.date > today) : [],
       }),
     });
