@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
 import { withCluster } from '../support/cluster.ts';
+import { stopProcess } from '../support/process.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { decommission, manifest, NS, Objects, occupier, phaseOf, site, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
@@ -39,18 +40,10 @@ function startOperator(): ChildProcess {
 async function stopOperator(signal: NodeJS.Signals): Promise<void> {
   const proc = child;
   child = undefined;
-  if (!proc || proc.exitCode !== null) return;
-  await new Promise<void>((done) => {
-    proc.once('exit', () => done());
-    proc.kill(signal);
-  });
+  await stopProcess(proc, signal);
 }
 
-async function kubectl(args: string[], stdin?: string): Promise<string> {
-  const r = await env.kubectl(args, stdin);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], stdin?: string): Promise<string> => env.kubectlOk(args, stdin);
 
 async function phases(): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();

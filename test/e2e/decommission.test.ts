@@ -21,11 +21,7 @@ const SITES = [
   { name: 'dc-beta', index: 2 },
 ];
 
-async function kubectl(args: string[], stdin?: string): Promise<string> {
-  const r = await env.kubectl(args, stdin);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], stdin?: string): Promise<string> => env.kubectlOk(args, stdin);
 
 async function readyOccupier(name: string, n: number, shape: Partial<Parameters<typeof occupier>[2]> = {}): Promise<Obj> {
   const o = occupier(name, n, { sites: SITES, users: 4, numbers: 4, devices: 2, ports: 2, ...shape });

@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
 import { withCluster } from '../support/cluster.ts';
+import { stopProcess } from '../support/process.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { manifest, NS, Objects, occupier, phaseOf, site, siteMove, until } from '../support/estate.ts';
 import type { Obj, OccupierShape } from '../support/estate.ts';
@@ -84,18 +85,10 @@ function startOperatorProcess(offsetMs: number): ChildProcess {
 async function stopOperator(signal: NodeJS.Signals): Promise<void> {
   const proc = child;
   child = undefined;
-  if (!proc || proc.exitCode !== null) return;
-  await new Promise<void>((done) => {
-    proc.once('exit', () => done());
-    proc.kill(signal);
-  });
+  await stopProcess(proc, signal);
 }
 
-async function kubectl(args: string[], stdin?: string): Promise<string> {
-  const r = await env.kubectl(args, stdin);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], stdin?: string): Promise<string> => env.kubectlOk(args, stdin);
 
 const nameOf = (n: number): string => `mv-${n}`;
 const shape: OccupierShape = { sites: [FROM], users: 2, numbers: 2, devices: 2, ports: 2 };

@@ -93,11 +93,7 @@ function at(iso: string): void {
   clock.set(new Date(t));
 }
 
-async function kubectl(args: string[], stdin?: string): Promise<string> {
-  const r = await env.kubectl(args, stdin);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], stdin?: string): Promise<string> => env.kubectlOk(args, stdin);
 
 const SHAPE = { users: 4, numbers: 4, devices: 2, ports: 2 };
 const shapeAt = (s: SiteRef): OccupierShape => ({ sites: [s], ...SHAPE });

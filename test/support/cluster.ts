@@ -40,6 +40,8 @@ export interface ClusterEnv {
   /** Temp directory of this cluster (kubectl cache, data of the dev cluster). */
   dataDir: string;
   kubectl(args: string[], stdin?: string): Promise<KubectlResult>;
+  /** kubectl that must succeed: its stdout, or an error naming the command and its stderr. */
+  kubectlOk(args: string[], stdin?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -110,7 +112,13 @@ function clusterEnv(kind: ClusterKind, kubeconfigPath: string, dataDir: string, 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
   const cacheDir = join(dataDir, 'kubectl-cache');
-  return { kind, kubeConfig, kubeconfigPath, dataDir, kubectl: (args, stdin) => runKubectl(kubeconfigPath, cacheDir, args, stdin), stop };
+  const kubectl = (args: string[], stdin?: string): Promise<KubectlResult> => runKubectl(kubeconfigPath, cacheDir, args, stdin);
+  const kubectlOk = async (args: string[], stdin?: string): Promise<string> => {
+    const r = await kubectl(args, stdin);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  return { kind, kubeConfig, kubeconfigPath, dataDir, kubectl, kubectlOk, stop };
 }
 
 /**
