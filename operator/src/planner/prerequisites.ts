@@ -11,37 +11,31 @@ import { localDate } from './dates.ts';
 import type { Failure, Observed, OrderSummary, SiteIndex } from './types.ts';
 import { occupierName } from './types.ts';
 
-/** The occupier has a contract whose start date is today in that site's time zone. */
-export const ContractStartsToday = 'ContractStartsToday';
-/** A telephony handset is logged in with one of the occupier's numbers (log it out first). */
-export const HandsetLoggedIn = 'HandsetLoggedIn';
-/** A service is in a failed state ("The service could not be updated": raise a case to clear it). */
-export const ServiceFailed = 'ServiceFailed';
-/** A service is being updated ("Update in progress": wait for it to finish). */
-export const ServiceUpdating = 'ServiceUpdating';
-/** The occupier has already been decommissioned. */
-export const AlreadyDecommissioned = 'AlreadyDecommissioned';
-/** Another decommission of the occupier is running (occupier phase DecommissionPending). */
-export const DecommissionPending = 'DecommissionPending';
-/** A previous decommission of the occupier failed (occupier phase DecommissionFailed): raise a case. */
-export const DecommissionFailed = 'DecommissionFailed';
-/** Another order for the same occupier is scheduled or running. */
-export const ConflictingOrder = 'ConflictingOrder';
-/** A site the occupier has a contract at has no Site object, so its dates cannot be evaluated. */
-export const SiteNotFound = 'SiteNotFound';
-/** `spec.confirm` does not name the occupier or does not acknowledge it is irreversible. */
-export const ConfirmationMismatch = 'ConfirmationMismatch';
-
-export type PrerequisiteReason =
-  | typeof ContractStartsToday
-  | typeof HandsetLoggedIn
-  | typeof ServiceFailed
-  | typeof ServiceUpdating
-  | typeof AlreadyDecommissioned
-  | typeof DecommissionPending
-  | typeof DecommissionFailed
-  | typeof ConflictingOrder
-  | typeof SiteNotFound;
+/** The reasons, once: each name is its value; `PrerequisiteReason` derives from them. */
+export const PREREQUISITE_REASONS = {
+  /** The occupier has a contract whose start date is today in that site's time zone. */
+  ContractStartsToday: 'ContractStartsToday',
+  /** A telephony handset is logged in with one of the occupier's numbers (log it out first). */
+  HandsetLoggedIn: 'HandsetLoggedIn',
+  /** A service is in a failed state ("The service could not be updated": raise a case to clear it). */
+  ServiceFailed: 'ServiceFailed',
+  /** A service is being updated ("Update in progress": wait for it to finish). */
+  ServiceUpdating: 'ServiceUpdating',
+  /** The occupier has already been decommissioned. */
+  AlreadyDecommissioned: 'AlreadyDecommissioned',
+  /** Another decommission of the occupier is running (occupier phase DecommissionPending). */
+  DecommissionPending: 'DecommissionPending',
+  /** A previous decommission of the occupier failed (occupier phase DecommissionFailed): raise a case. */
+  DecommissionFailed: 'DecommissionFailed',
+  /** Another order for the same occupier is scheduled or running. */
+  ConflictingOrder: 'ConflictingOrder',
+  /** A site the occupier has a contract at has no Site object, so its dates cannot be evaluated. */
+  SiteNotFound: 'SiteNotFound',
+  /** `spec.confirm` does not name the occupier or does not acknowledge it is irreversible. */
+  ConfirmationMismatch: 'ConfirmationMismatch',
+} as const;
+export const { ContractStartsToday, HandsetLoggedIn, ServiceFailed, ServiceUpdating, AlreadyDecommissioned, DecommissionPending, DecommissionFailed, ConflictingOrder, SiteNotFound, ConfirmationMismatch } = PREREQUISITE_REASONS;
+export type PrerequisiteReason = Exclude<(typeof PREREQUISITE_REASONS)[keyof typeof PREREQUISITE_REASONS], typeof ConfirmationMismatch>;
 
 /** What the checks look at. */
 export interface PrerequisiteInput {

@@ -17,39 +17,33 @@ import { resolveSchedule } from './schedule.ts';
 import type { Failure, PlanItem } from './types.ts';
 import { summarize } from './types.ts';
 
-/** The destination has no network pools ("The site and network must be present"). */
-export const NoNetworkPool = 'NoNetworkPool';
-/** The occupier has no active contract at the source ("at least 1 existing active contract"). */
-export const NoActiveContract = 'NoActiveContract';
-/** `to` equals `from`. */
-export const SameSite = 'SameSite';
-/** The occupier already has an active or upcoming contract at the destination. */
-export const AlreadyAtDestination = 'AlreadyAtDestination';
-/** Copied services (or their access levels) missing from the destination catalog; listed in `plan.unmatched`. */
-export const UnmatchedServices = 'UnmatchedServices';
-/** The destination tariff is not in the destination catalog. */
-export const TariffNotOffered = 'TariffNotOffered';
-/** The destination minute bundle is not in the destination catalog. */
-export const MinuteBundleNotOffered = 'MinuteBundleNotOffered';
-/** A destination space does not exist at the destination. */
-export const SpaceNotFound = 'SpaceNotFound';
-/** A destination space is occupied by someone else. */
-export const SpaceNotFree = 'SpaceNotFree';
-/** Numbers are to be transferred but the destination has no telephony number pool. */
-export const NoNumberPool = 'NoNumberPool';
-
-export type SiteMoveReason =
-  | typeof SiteNotFound
-  | typeof NoNetworkPool
-  | typeof NoActiveContract
-  | typeof SameSite
-  | typeof AlreadyAtDestination
-  | typeof UnmatchedServices
-  | typeof TariffNotOffered
-  | typeof MinuteBundleNotOffered
-  | typeof SpaceNotFound
-  | typeof SpaceNotFree
-  | typeof NoNumberPool;
+/** The reasons, once: each name is its value; `SiteMoveReason` derives from them. */
+export const SITE_MOVE_REASONS = {
+  /** A Site named by `from` or `to` does not exist. */
+  SiteNotFound,
+  /** The destination has no network pools ("The site and network must be present"). */
+  NoNetworkPool: 'NoNetworkPool',
+  /** The occupier has no active contract at the source ("at least 1 existing active contract"). */
+  NoActiveContract: 'NoActiveContract',
+  /** `to` equals `from`. */
+  SameSite: 'SameSite',
+  /** The occupier already has an active or upcoming contract at the destination. */
+  AlreadyAtDestination: 'AlreadyAtDestination',
+  /** Copied services (or their access levels) missing from the destination catalog; listed in `plan.unmatched`. */
+  UnmatchedServices: 'UnmatchedServices',
+  /** The destination tariff is not in the destination catalog. */
+  TariffNotOffered: 'TariffNotOffered',
+  /** The destination minute bundle is not in the destination catalog. */
+  MinuteBundleNotOffered: 'MinuteBundleNotOffered',
+  /** A destination space does not exist at the destination. */
+  SpaceNotFound: 'SpaceNotFound',
+  /** A destination space is occupied by someone else. */
+  SpaceNotFree: 'SpaceNotFree',
+  /** Numbers are to be transferred but the destination has no telephony number pool. */
+  NoNumberPool: 'NoNumberPool',
+} as const;
+export const { NoNetworkPool, NoActiveContract, SameSite, AlreadyAtDestination, UnmatchedServices, TariffNotOffered, MinuteBundleNotOffered, SpaceNotFound, SpaceNotFree, NoNumberPool } = SITE_MOVE_REASONS;
+export type SiteMoveReason = (typeof SITE_MOVE_REASONS)[keyof typeof SITE_MOVE_REASONS];
 
 /**
  * Steps of a site move, in order: first everything at the destination (so the occupier can
