@@ -164,6 +164,11 @@ export const ITEM_SCHEMAS = {
       details: z.object({ at: z.iso.datetime(), occupier: z.string(), number: z.string(), pence: z.int() }).strict(),
       observeOnly: true,
     },
+    customer: {
+      doc: 'Key: the occupier identity. The occupier as a customer of a reseller in billing: the reseller that bills it. ensure with another `reseller` moves the customer under it (a customer move, seed 003; `previousReseller` and `since` record it); an occupier cannot be its own reseller (`InvalidSpec`).',
+      spec: z.object({ occupier, reseller: occupier.describe('Identity of the reseller occupier (namespace/name) the customer is under.') }).strict(),
+      details: z.object({ occupier: z.string(), reseller: z.string(), since: z.iso.datetime(), previousReseller: z.string().optional() }).strict(),
+    },
     booking: {
       doc: 'Key: the booking ID. Decommission unassigns upcoming bookings (ensure without `occupier` and user fields) and anonymises historical ones (ensure without `userName`).',
       spec: z
@@ -195,6 +200,37 @@ export const ITEM_SCHEMAS = {
       doc: 'Key: the user\'s email. A user portal / mobile-app account (`EmailInUse` if another occupier has it).',
       spec: z.object({ occupier, email, name: z.string().min(1).max(256) }).strict(),
       details: z.object({ username: z.string(), occupier: z.string() }).strict(),
+    },
+    customer: {
+      doc: 'Key: the occupier identity. The occupier\'s directory (its portal and users) as administered under a reseller; ensure with another `reseller` moves it under that reseller (a customer move, seed 003).',
+      spec: z.object({ occupier, reseller: occupier.describe('Identity of the reseller occupier (namespace/name) that administers the directory.') }).strict(),
+      details: z.object({ occupier: z.string(), reseller: z.string(), since: z.iso.datetime(), previousReseller: z.string().optional() }).strict(),
+    },
+    entitlements: {
+      doc: 'Key: the user\'s email. The service properties a user inherits from the occupier\'s services at the site: per service its access level (SAL) and properties, the access level\'s own or the occupier\'s overridden ones (a customer move, seed 003). An email owned by another occupier is refused (`EmailInUse`).',
+      spec: z
+        .object({
+          occupier,
+          email,
+          services: z
+            .record(
+              z.string().min(1).max(63),
+              z
+                .object({
+                  accessLevel: z.string().min(1).max(63).optional().describe('Service access level (SAL) the properties come from.'),
+                  properties: z.record(z.string(), z.string()).default({}).describe('Service properties the user inherits.'),
+                })
+                .strict(),
+            )
+            .describe('Per service name, what the user inherits.'),
+        })
+        .strict(),
+      details: z
+        .object({
+          occupier: z.string(),
+          services: z.record(z.string(), z.object({ accessLevel: z.string().optional(), properties: z.record(z.string(), z.string()) }).strict()),
+        })
+        .strict(),
     },
   },
   notify: {

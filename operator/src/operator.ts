@@ -9,6 +9,7 @@ import { DriverRegistry, driverRefFor } from '../../drivers/src/registry.ts';
 import type { SecretRef } from '../../drivers/src/registry.ts';
 import { GROUP, KINDS, VERSION } from './api/index.ts';
 import type { CustomerMoveResource, DecommissionResource, KindInfo, OccupierResource, SiteMoveResource, SiteResource } from './api/index.ts';
+import { customerMovePlugin } from './controllers/customermove/plugin.ts';
 import { decommissionPlugin } from './controllers/decommission/plugin.ts';
 import { siteMovePlugin } from './controllers/sitemove/plugin.ts';
 import { orderLifecycleChanged, orderReconciler } from './controllers/orders/engine.ts';
@@ -18,6 +19,7 @@ import type { AnyOrder, OrderPlugin } from './controllers/orders/plugin.ts';
 import type { OrderSummary } from './planner/types.ts';
 import { occupierReconciler } from './controllers/occupier/controller.ts';
 import { effectiveOf } from './controllers/occupier/orders.ts';
+import { customerNames, RESELLER_INDEX, resellerChanged, resellerKeysOf } from './controllers/occupier/customers.ts';
 import { CONTROLLER_NAME as OCCUPIER } from './controllers/occupier/controller.ts';
 import { siteReconciler } from './controllers/site/controller.ts';
 import { CONTROLLER_NAME as SITE } from './controllers/site/controller.ts';
@@ -37,7 +39,7 @@ import {
   RuntimeMetrics,
   watchOf,
 } from './runtime/index.ts';
-import type { Clock, Logger, ResourceKind, StopReason } from './runtime/index.ts';
+import type { Clock, Logger, ResourceKind, StopReason, WatchSource } from './runtime/index.ts';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -136,12 +138,15 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     ...cacheOpts,
     resource: resourceOf(OCCUPIER_KIND),
     ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
-    indexers: { site: sitesOf },
+    // Customers by their current reseller (`namespace/reseller`): status.customers of resellers.
+    indexers: { site: sitesOf, [RESELLER_INDEX]: resellerKeysOf },
   });
-  const orderCache = <T extends AnyOrder>(k: KindInfo): Cache<T> =>
-    new Cache<T>({ ...cacheOpts, resource: resourceOf(k), ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}), indexers: { occupier: byOccupier } });
+  const orderCache = <T extends AnyOrder>(k: KindInfo, extra: Record<string, (o: T) => string[]> = {}): Cache<T> =>
+    new Cache<T>({ ...cacheOpts, resource: resourceOf(k), ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}), indexers: { occupier: byOccupier, ...extra } });
   const siteMoves = orderCache<SiteMoveResource>(SITEMOVE_KIND);
-  const customerMoves = orderCache<CustomerMoveResource>(CUSTOMERMOVE_KIND);
+  // CustomerMoves also by their destination reseller (`namespace/toReseller`).
+  const toReseller = (o: CustomerMoveResource): string[] => [`${o.metadata?.namespace}/${o.spec?.toReseller?.name}`];
+  const customerMoves = orderCache<CustomerMoveResource>(CUSTOMERMOVE_KIND, { toReseller });
   const decommissions = orderCache<DecommissionResource>(DECOMMISSION_KIND);
   for (const c of [sites, occupiers, siteMoves, customerMoves, decommissions]) manager.addCache(c);
   const ordersFor = (occupierKey: string): OrderSummary[] => [
@@ -184,11 +189,14 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         watchOf(sites, (s) => occupiers.byIndex('site', s.metadata?.name ?? '').map((o) => `${o.metadata.namespace}/${o.metadata.name}`), generationChanged),
         // Its phase, active order and the effects of completed orders come from its orders.
         ...[siteMoves, customerMoves, decommissions].map((c) => watchOf(c as Cache<AnyOrder>, byOccupier, orderLifecycleChanged)),
+        // status.customers: a customer that moves re-queues its old and its new reseller.
+        watchOf(occupiers, resellerKeysOf, resellerChanged),
       ],
       reconcile: occupierReconciler({
         client: occupierClient,
         sites,
         orders: ordersOfOccupier,
+        customersOf: (key) => customerNames(occupiers.byIndex(RESELLER_INDEX, key)),
         planStore,
         drivers: resolver,
         events,
@@ -199,7 +207,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   );
 
   /** One controller per order kind, all on the one order engine. */
-  const addOrderController = <R extends AnyOrder, G>(kind: KindInfo, cache: Cache<R>, plugin: OrderPlugin<R, G>): void => {
+  const addOrderController = <R extends AnyOrder, G>(kind: KindInfo, cache: Cache<R>, plugin: OrderPlugin<R, G>, extraWatches: WatchSource[] = []): void => {
     const own = (occupierKey: string): string[] => cache.byIndex('occupier', occupierKey).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
     manager.addController(
       new Controller<R>({
@@ -218,6 +226,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
           ...[siteMoves, customerMoves, decommissions].map((c) =>
             watchOf(c as Cache<AnyOrder>, (o) => own(byOccupier(o)[0] ?? '').filter((k) => c !== (cache as unknown) || k !== `${o.metadata.namespace}/${o.metadata.name}`), orderLifecycleChanged),
           ),
+          ...extraWatches,
         ],
         reconcile: orderReconciler<R, G>({
           plugin,
@@ -239,6 +248,10 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     );
   };
   addOrderController(SITEMOVE_KIND, siteMoves, siteMovePlugin());
+  addOrderController(CUSTOMERMOVE_KIND, customerMoves, customerMovePlugin({ occupiers, effective: effectiveOccupier }), [
+    // A move blocked on its destination reseller (services, access levels, location) re-checks when that reseller changes.
+    watchOf(occupiers, (o) => customerMoves.byIndex('toReseller', `${o.metadata.namespace}/${o.metadata.name}`).map((m) => `${m.metadata.namespace}/${m.metadata.name}`), (a, b) => generationChanged(a, b) || a.status?.phase !== b.status?.phase),
+  ]);
   addOrderController(DECOMMISSION_KIND, decommissions, decommissionPlugin);
 
   const done = manager.run().finally(() => drivers.close());

@@ -325,6 +325,34 @@ const booking: Handler = {
   },
 };
 
+/**
+ * The reseller relation of a customer (billing or directory): one per occupier; a change of
+ * reseller records the previous one and when it changed.
+ */
+const customerOf: Handler = {
+  ensure(ctx, key, spec, existing) {
+    if (spec['reseller'] === spec['occupier']) throw DriverError.permanent(REASONS.InvalidSpec, `${key}: an occupier cannot be its own reseller`);
+    ownedBy(existing, spec, key);
+    if (existing && sameSpec(existing, spec)) return existing;
+    const before = existing?.spec['reseller'];
+    if (existing && before === spec['reseller']) return stored(spec, existing.details);
+    const previous = typeof before === 'string' ? { previousReseller: before } : {};
+    return stored(spec, { occupier: spec['occupier'], reseller: spec['reseller'], since: iso(ctx.now), ...previous });
+  },
+};
+
+/** What a user inherits from the occupier's services: keyed by email, unique across occupiers like accounts. */
+const entitlements: Handler = {
+  ensure(ctx, key, spec, existing) {
+    if (String(spec['email']).toLowerCase() !== key.toLowerCase()) throw DriverError.permanent(REASONS.InvalidSpec, `key ${key} must be the user's email`);
+    ownedBy(existing, spec, key, REASONS.EmailInUse);
+    const elsewhere = ctx.ownerElsewhere('directory', 'entitlements', key);
+    if (elsewhere !== undefined && elsewhere !== occupierOf(spec)) throw DriverError.permanent(REASONS.EmailInUse, `${key} has entitlements of another occupier (${elsewhere})`);
+    if (existing && sameSpec(existing, spec)) return existing;
+    return stored(spec, { occupier: spec['occupier'], services: spec['services'] });
+  },
+};
+
 function computedPool(fn: (ctx: HandlerContext) => Record<string, unknown>): Handler {
   return { computed: (ctx) => ({ exists: true, details: fn(ctx) }) };
 }
@@ -367,7 +395,10 @@ export const HANDLERS: Record<string, Handler> = {
   'billing/callCharges': plain((spec, existing) => ({ occupier: spec['occupier'], state: spec['state'], count: existing?.details['count'] ?? 0, totalPence: existing?.details['totalPence'] ?? 0 })),
   'billing/callCharge': {},
   'billing/booking': booking,
+  'billing/customer': customerOf,
   'directory/account': account('directory', 'account'),
+  'directory/customer': customerOf,
+  'directory/entitlements': entitlements,
   'notify/message': {
     keepOnRemove: true,
     ensure(ctx, _key, spec, existing) {

@@ -245,6 +245,10 @@ export const occupierStatus = z
     currentSites: listSet(objectName, 'Sites where the occupier currently has a contract.').optional(),
     sitesSummary: z.string().optional().describe('Current sites, comma-separated (for kubectl get).'),
     reseller: objectName.optional().describe('Current reseller, after any completed CustomerMove.'),
+    customers: listSet(
+      objectName,
+      'Of a reseller: the occupiers (same namespace) whose current reseller it is — their status.reseller if set, else spec.resellerRef — after any completed CustomerMove.',
+    ).optional(),
     activeOrder: z
       .object({
         kind: z.enum(['SiteMove', 'CustomerMove', 'Decommission']),

@@ -153,21 +153,57 @@ describe('customer move rules (seed 003), one case per sentence', () => {
 
   it('moves every user and fits CustomerMove status.plan', () => {
     const p = move();
+    // "the moved customer's users inherit the new SAL properties": each user item says which.
     expect(p.plan.items.filter((i) => i.kind === 'User').map((i) => i.detail)).toEqual([
-      "moves with pixel-labs from northwind-hosting to southbank-networks; inherits the services' new properties",
-      "moves with pixel-labs from northwind-hosting to southbank-networks; inherits the services' new properties",
+      'moves with pixel-labs from northwind-hosting to southbank-networks; inherits internet-100: Standard (bandwidthMbps=100), wifi-secure: Standard (devicesPerUser=3)',
+      'moves with pixel-labs from northwind-hosting to southbank-networks; inherits internet-100: Standard (bandwidthMbps=100), wifi-secure: Standard (devicesPerUser=3)',
     ]);
-    expect(p.plan.summary).toBe('Move 3, Remap 1');
+    expect(p.plan.summary).toBe('Move 5, Remap 1');
     expect(() => planSchema.parse(p.plan)).not.toThrow();
   });
 
-  it('"Progress shows as provisioning requests": services then users, per customer site', () => {
+  it('"Progress shows as provisioning requests": billing, directory, services, then users, per customer site', () => {
     const p = move();
     expect(p.steps.map((s) => `${s.site} ${s.step}: ${s.items.map((i) => `${i.name} ${i.action}`).join(', ')}`)).toEqual([
+      'london-shoreditch billing: pixel-labs Move',
+      'london-shoreditch directory: pixel-labs Move',
       'london-shoreditch services: internet-100 Remap, wifi-secure Move',
       'london-shoreditch users: dev@pixel-labs.example Move, ops@pixel-labs.example Move',
     ]);
-    expect(p.steps[1]?.items.every((i) => i.site === SHO)).toBe(true);
+    expect(p.steps.every((st) => st.items.every((i) => i.site === SHO))).toBe(true);
+    expect(p.steps[0]?.items[0]?.detail).toBe('billing of pixel-labs at london-shoreditch moves from northwind-hosting to southbank-networks');
+    expect(p.fromReseller).toBe('northwind-hosting');
+  });
+
+  it('what users inherit, per site and service (matched, mapped, overridden)', () => {
+    const spec = customerMoveSpec('pixel-labs', 'southbank-networks', {
+      servicePlanMappings: [{ service: 'internet-100', accessLevel: 'Standard' }],
+      accessLevelOverrides: [{ service: 'wifi-secure', properties: { devicesPerUser: '5' } }],
+    });
+    expect(move({}, spec).inherits).toEqual({
+      [SHO]: {
+        'internet-100': { accessLevel: 'Standard', properties: { bandwidthMbps: '100' }, overridden: false },
+        'wifi-secure': { accessLevel: 'Standard', properties: { devicesPerUser: '5' }, overridden: true },
+      },
+    });
+    expect(move({}, spec).plan.items.find((i) => i.kind === 'User')?.detail).toMatch(/wifi-secure: Standard overridden \(devicesPerUser=5\)$/);
+  });
+
+  it('a mapping the reseller has but the customer\'s site catalog does not offer is refused (the Occupier controller could not provision it)', () => {
+    const sb = southbank.withService(CW, 'internet-100', { accessLevel: 'Gold' });
+    const cw = site(CW).withService('internet-100', { Standard: {}, Gold: { bandwidthMbps: '1000' } }).withService('wifi-secure', { Standard: {} }).build();
+    const p = move(
+      { toReseller: sb.build(), sites: [sites[0] as SiteResource, cw] },
+      customerMoveSpec('pixel-labs', 'southbank-networks', { servicePlanMappings: [{ service: 'internet-100', accessLevel: 'Gold' }] }),
+    );
+    expect(p.blocked).toEqual([
+      {
+        reason: 'UnknownMappedAccessLevel',
+        message: 'servicePlanMappings name access levels the site catalog does not offer: internet-100/Gold at london-shoreditch',
+        items: ['internet-100/Gold at london-shoreditch'],
+      },
+    ]);
+    expect(p.plan.items.find((i) => i.name === 'internet-100')?.detail).toMatch(/servicePlanMappings names Gold, which the catalog of london-shoreditch does not offer/);
   });
 });
 

@@ -73,16 +73,28 @@ export interface CustomerMoveInput {
 
 /**
  * Steps of a customer move at each of the customer's sites (its "provisioning requests"):
- * services re-provisioned under the new reseller with their matched access levels first,
- * then users updated with the resulting properties.
+ * billing, then the directory (portal and users) move under the new reseller; then each
+ * service gets its matched or mapped access level; then users inherit the resulting
+ * properties. Nothing about sites, network or numbers changes.
  */
-export const CUSTOMER_MOVE_STEPS = ['services', 'users'] as const;
+export const CUSTOMER_MOVE_STEPS = ['billing', 'directory', 'services', 'users'] as const;
 export type CustomerMoveStep = (typeof CUSTOMER_MOVE_STEPS)[number];
+
+/** What a user at a site inherits from one service after the move. */
+export interface Inherited {
+  accessLevel?: string;
+  properties: Record<string, string>;
+  overridden: boolean;
+}
 
 export interface CustomerMovePlan {
   blocked: Failure<CustomerMoveReason>[];
   plan: { summary: string; items: PlanItem[]; unmatched: string[] };
   services: ServiceMapping[];
+  /** Per customer site, per service (matched or mapped), what its users inherit. */
+  inherits: Record<string, Record<string, Inherited>>;
+  /** The current reseller (absent: none). */
+  fromReseller: string | undefined;
   /** Per customer site, the ordered steps and their items (for `status.tasks`). */
   steps: { site: string; step: CustomerMoveStep; items: PlanItem[] }[];
 }
@@ -168,6 +180,8 @@ export function planCustomerMove(input: CustomerMoveInput): CustomerMovePlan {
   const notOffered: string[] = [];
   const unmatchedLevels: string[] = [];
   const badMappings: string[] = [];
+  /** Mapped levels the reseller has but the catalog of the customer's site does not offer: `service/level at site`. */
+  const notInCatalog: string[] = [];
   const items: PlanItem[] = [];
 
   // Without a destination there is nothing to match against (ResellerNotFound says why).
@@ -188,11 +202,15 @@ export function planCustomerMove(input: CustomerMoveInput): CustomerMovePlan {
       const mapped = mappings.get(s.name);
       let to: string | undefined;
       if (mapped !== undefined) {
-        if (levels.has(mapped)) {
+        const catalog = sites.get(e.site)?.spec.catalog.services.find((x) => x.name === s.name);
+        if (!levels.has(mapped)) {
+          if (!badMappings.includes(`${s.name}/${mapped}`)) badMappings.push(`${s.name}/${mapped}`);
+        } else if (catalog && !(catalog.accessLevels ?? []).some((l) => l.name === mapped)) {
+          // The Occupier controller could not provision it there (UnknownAccessLevel).
+          notInCatalog.push(`${s.name}/${mapped} at ${e.site}`);
+        } else {
           m.match = 'Mapping';
           to = mapped;
-        } else {
-          badMappings.push(`${s.name}/${mapped}`);
         }
       } else if (levels.has(fromLabel)) {
         m.match = 'Name';
@@ -205,7 +223,10 @@ export function planCustomerMove(input: CustomerMoveInput): CustomerMovePlan {
           name: s.name,
           site: e.site,
           action: 'Unmatched',
-          detail: `access level ${fromLabel} has no match at ${target} (it has ${[...levels].sort().join(', ')}); add a servicePlanMappings entry`,
+          detail:
+            mapped === undefined
+              ? `access level ${fromLabel} has no match at ${target} (it has ${[...levels].sort().join(', ')}); add a servicePlanMappings entry`
+              : `servicePlanMappings names ${mapped}, which ${levels.has(mapped) ? `the catalog of ${e.site} does not offer` : `${target} does not have`} (it has ${[...levels].sort().join(', ')})`,
         });
         services.push(m);
         continue;
@@ -236,29 +257,51 @@ export function planCustomerMove(input: CustomerMoveInput): CustomerMovePlan {
       fail(UnmatchedAccessLevels, `access levels with no match at ${target}: ${unmatchedLevels.join(', ')}; map them in spec.servicePlanMappings`, unmatchedLevels),
     );
   }
-  if (badMappings.length) {
-    blocked.push(fail(UnknownMappedAccessLevel, `servicePlanMappings name access levels ${target} does not have: ${badMappings.join(', ')}`, badMappings));
+  if (badMappings.length || notInCatalog.length) {
+    const parts = [
+      ...(badMappings.length ? [`servicePlanMappings name access levels ${target} does not have: ${badMappings.join(', ')}`] : []),
+      ...(notInCatalog.length ? [`servicePlanMappings name access levels the site catalog does not offer: ${notInCatalog.join(', ')}`] : []),
+    ];
+    blocked.push(fail(UnknownMappedAccessLevel, parts.join('; '), [...badMappings, ...notInCatalog]));
   }
 
-  for (const u of customer.spec.users ?? []) {
-    items.push({ kind: 'User', name: u.email, action: 'Move', detail: `moves with ${name} from ${current ?? NONE} to ${target}; inherits the services' new properties` });
+  // What the users at each site inherit: every matched or mapped service there.
+  const inherits: CustomerMovePlan['inherits'] = {};
+  for (const m of services) {
+    if (m.match !== 'Name' && m.match !== 'Mapping') continue;
+    const at = (inherits[m.site] ??= {});
+    at[m.service] = { ...(m.toAccessLevel !== undefined ? { accessLevel: m.toAccessLevel } : {}), properties: m.properties, overridden: m.overridden };
   }
-
+  const from = current ?? NONE;
   const steps: CustomerMovePlan['steps'] = [];
+  const all: PlanItem[] = [];
   for (const e of customer.spec.sites) {
-    steps.push({ site: e.site, step: 'services', items: items.filter((i) => i.kind === 'Service' && i.site === e.site) });
-    const users = (customer.spec.users ?? []).filter((u) => u.sites.includes(e.site));
-    steps.push({
-      site: e.site,
-      step: 'users',
-      items: items.filter((i) => i.kind === 'User' && users.some((u) => u.email === i.name)).map((i) => ({ ...i, site: e.site })),
-    });
+    const billing: PlanItem = { kind: 'Contract', name, site: e.site, action: 'Move', detail: `billing of ${name} at ${e.site} moves from ${from} to ${target}` };
+    const directory: PlanItem = { kind: 'Access', name, site: e.site, action: 'Move', detail: `directory of ${name} at ${e.site} (portal and users) moves from ${from} to ${target}` };
+    const svc = items.filter((i) => i.site === e.site);
+    const inherited = describeInherited(inherits[e.site] ?? {});
+    const users = (customer.spec.users ?? [])
+      .filter((u) => u.sites.includes(e.site))
+      .map((u): PlanItem => ({ kind: 'User', name: u.email, site: e.site, action: 'Move', detail: `moves with ${name} from ${from} to ${target}; inherits ${inherited}` }));
+    steps.push({ site: e.site, step: 'billing', items: [billing] }, { site: e.site, step: 'directory', items: [directory] }, { site: e.site, step: 'services', items: svc }, { site: e.site, step: 'users', items: users });
+    all.push(billing, directory, ...svc, ...users);
   }
 
   return {
     blocked,
-    plan: { summary: summarize(items, PLAN_ACTIONS), items, unmatched: [...notOffered, ...unmatchedLevels, ...badMappings] },
+    plan: { summary: summarize(all, PLAN_ACTIONS), items: all, unmatched: [...notOffered, ...unmatchedLevels, ...badMappings, ...notInCatalog] },
     services,
+    inherits,
+    fromReseller: current,
     steps,
   };
+}
+
+/** `internet-100: Standard (bandwidthMbps=100), wifi-secure: Standard overridden (devicesPerUser=5)`, or `no service properties`. */
+export function describeInherited(services: Readonly<Record<string, Inherited>>): string {
+  const parts = Object.entries(services).map(([service, i]) => {
+    const props = Object.entries(i.properties).map(([k, v]) => `${k}=${v}`).join(', ');
+    return `${service}: ${i.accessLevel ?? NONE}${i.overridden ? ' overridden' : ''} (${props || 'no properties'})`;
+  });
+  return parts.length ? parts.join(', ') : 'no service properties';
 }

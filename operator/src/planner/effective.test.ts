@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../api/index.ts';
 import type { CustomerMoveResource, DecommissionResource, OccupierSpec, SiteMoveResource } from '../api/index.ts';
 import { completedEffects, describeDrift, effectiveSpec } from './index.ts';
+import { accessLevelsOf, applyCustomerMove } from './effective.ts';
+import type { CustomerMoveEffect } from './effective.ts';
 import type { CompletedSiteMove, OrderEffect } from './index.ts';
 import type { SiteEntry } from './classify.ts';
 import { customerMoveSpec, decommissionSpec, occupier, site, siteMoveSpec } from './fixtures.ts';
@@ -29,6 +31,8 @@ const destination: SiteEntry = {
   services: [{ name: 'internet-100', quantity: 1, accessLevel: 'Standard', startDate: '2027-02-01' }],
 };
 const moved: CompletedSiteMove = { from: SHO, to: CW, destination };
+/** A completed customer move that mapped internet-100 to Standard. */
+const remapped: CustomerMoveEffect = { kind: 'CustomerMove', name: 'c', toReseller: 'southbank-networks', accessLevels: { 'internet-100': 'Standard' } };
 const movedEffect: OrderEffect = { kind: 'SiteMove', name: 'to-canary', from: SHO, to: CW, tariff: 'standard-2026', destination };
 
 /** The spec as Git has it once it caught up with the move. */
@@ -94,6 +98,20 @@ describe('effectiveSpec: the spec with completed moves applied', () => {
     expect(effectiveSpec(acme.customerOf('northwind-hosting').build().spec, [], 'southbank-networks').spec.resellerRef).toEqual({ name: 'southbank-networks' });
   });
 
+  it('gives the services the access levels a CustomerMove mapped, at every site; the others keep theirs', () => {
+    const two = acme.customerOf('northwind-hosting').withService(SHO, 'internet-100', { accessLevel: 'Premium' }).withService(SHO, 'wifi-secure', { accessLevel: 'Standard' }).withSite(CW, { startDate: '2026-01-01' }).withService(CW, 'internet-100', { accessLevel: 'Premium' });
+    const eff = effectiveSpec(two.build().spec, [], 'southbank-networks', { 'internet-100': 'Standard' }).spec;
+    expect(eff.sites.flatMap((e) => (e.services ?? []).map((x) => `${e.site} ${x.name} ${x.accessLevel ?? '-'}`))).toEqual([
+      `${SHO} internet-100 Standard`,
+      `${SHO} wifi-secure Standard`,
+      `${CW} internet-100 Standard`,
+    ]);
+    // Nothing to remap: the sites as they were.
+    const same = two.build().spec;
+    expect(applyCustomerMove(same, { reseller: 'southbank-networks', accessLevels: { printing: 'Gold' } }).sites).toEqual(same.sites);
+    expect(applyCustomerMove(same, undefined)).toBe(same);
+  });
+
   it('does not change its input', () => {
     const before = structuredClone(spec);
     effectiveSpec(spec, [moved]);
@@ -149,6 +167,21 @@ describe('describeDrift: the fields to change in Git, one human string each', ()
     ],
     ['a completed CustomerMove with resellerRef still the old reseller', acme.customerOf('northwind-hosting').build().spec, [{ kind: 'CustomerMove', name: 'c', toReseller: 'southbank-networks' }], ['spec.resellerRef.name: northwind-hosting → southbank-networks']],
     ['a completed CustomerMove with resellerRef updated', acme.customerOf('southbank-networks').build().spec, [{ kind: 'CustomerMove', name: 'c', toReseller: 'southbank-networks' }], []],
+    [
+      'a completed CustomerMove that mapped an access level, Git not changed: the reseller and the service',
+      acme.customerOf('northwind-hosting').withService(SHO, 'internet-100', { accessLevel: 'Premium' }).build().spec,
+      [remapped],
+      [
+        'spec.sites[0].services[name=internet-100]: {"name":"internet-100","quantity":1,"accessLevel":"Premium"} → {"name":"internet-100","quantity":1,"accessLevel":"Standard"}',
+        'spec.resellerRef.name: northwind-hosting → southbank-networks',
+      ],
+    ],
+    [
+      'a completed CustomerMove that mapped an access level, Git caught up',
+      acme.customerOf('southbank-networks').build().spec,
+      [remapped],
+      [],
+    ],
     ['a completed Decommission (the spec is ignored: Immutable)', spec, [{ kind: 'Decommission', name: 'd' }], []],
   ])('%s', (_name, given, effects, want) => {
     expect(describeDrift(given, effects)).toEqual(want);
@@ -186,6 +219,26 @@ describe('completedEffects: Succeeded orders, each move with what it made (planS
     expect(e.ended).toEqual({ startDate: '2025-03-01', endDate: '2027-02-01' });
     expect(e.destination).toEqual(destination);
     expect(describeDrift(spec, effects)).toContain('spec.resellerRef.name: (none) → southbank-networks');
+  });
+
+  it('a CustomerMove carries the access levels its servicePlanMappings chose; later moves win', () => {
+    const mapped = (name: string, completedAt: string, servicePlanMappings: { service: string; accessLevel: string }[]): CustomerMoveResource => ({
+      ...cm,
+      metadata: meta(name),
+      spec: customerMoveSpec('acme', 'southbank-networks', { servicePlanMappings }),
+      status: { phase: 'Succeeded', completedAt },
+    });
+    const effects = completedEffects(
+      spec,
+      [mapped('second', '2027-03-01T00:00:00Z', [{ service: 'internet-100', accessLevel: 'Gold' }]), mapped('first', '2027-02-01T00:00:00Z', [{ service: 'internet-100', accessLevel: 'Standard' }, { service: 'wifi-secure', accessLevel: 'Standard' }]), cm],
+      (n) => sites.get(n),
+    );
+    expect(effects.map((e) => [e.name, (e as CustomerMoveEffect).accessLevels])).toEqual([
+      ['cm', undefined],
+      ['first', { 'internet-100': 'Standard', 'wifi-secure': 'Standard' }],
+      ['second', { 'internet-100': 'Gold' }],
+    ]);
+    expect(accessLevelsOf(effects)).toEqual({ 'internet-100': 'Gold', 'wifi-secure': 'Standard' });
   });
 
   it('plans a later move from where the earlier one left the occupier', () => {

@@ -16,8 +16,11 @@
  * | no `to` entry, or an older one      | the move's `destination` entry                      |
  * | a user with access to `from`        | access to `to` instead                              |
  * | a user's number the move released   | no phone number                                     |
- * A completed CustomerMove sets `resellerRef` to its reseller. A Decommission changes nothing
- * here: the decommissioned occupier's spec is ignored (`Immutable`).
+ * A completed CustomerMove sets `resellerRef` to its reseller and gives each service its
+ * `servicePlanMappings` access level (at every site), so the Occupier controller provisions
+ * what the move made instead of the levels the old reseller offered; both are drift until Git
+ * says so. A Decommission changes nothing here: the decommissioned occupier's spec is ignored
+ * (`Immutable`).
  */
 import type { CustomerMoveResource, DecommissionResource, OccupierSpec, SiteMoveResource, SiteMoveSpec, SiteResource } from '../api/index.ts';
 import { API_VERSION } from '../api/index.ts';
@@ -27,7 +30,19 @@ import type { OrderEffect } from './phase.ts';
 import { planSiteMove } from './sitemove.ts';
 
 type User = NonNullable<OccupierSpec['users']>[number];
+type Service = NonNullable<SiteEntry['services']>[number];
 type SiteMoveEffect = Extract<OrderEffect, { kind: 'SiteMove' }>;
+
+/** A completed CustomerMove with the access levels it chose (`servicePlanMappings`: service → level), filled by `completedEffects`. */
+export type CustomerMoveEffect = Extract<OrderEffect, { kind: 'CustomerMove' }> & { accessLevels?: Readonly<Record<string, string>> | undefined };
+
+/** What a completed customer move changes in the occupier's desired state. */
+export interface CompletedCustomerMove {
+  /** The reseller it moved to. */
+  reseller: string;
+  /** Service → the access level it has from then on (the services not named keep theirs). */
+  accessLevels?: Readonly<Record<string, string>> | undefined;
+}
 
 /** A completed site move, as the effective spec applies it. */
 export interface CompletedSiteMove {
@@ -80,17 +95,33 @@ export function applySiteMove(current: OccupierSpec, move: CompletedSiteMove, gi
 }
 
 /**
- * The spec with the completed moves applied in the given order (oldest first) and, when a
- * CustomerMove completed, `resellerRef` naming its reseller.
+ * The occupier after a customer move: `resellerRef` naming the new reseller, and every site's
+ * service named in `accessLevels` at that level (the others keep theirs). With no reseller,
+ * the spec as it is.
  */
-export function effectiveSpec(spec: OccupierSpec, moves: readonly CompletedSiteMove[], reseller?: string): EffectiveSpec {
+export function applyCustomerMove(spec: OccupierSpec, move: CompletedCustomerMove | undefined): OccupierSpec {
+  if (move === undefined) return spec;
+  const levels = new Map(Object.entries(move.accessLevels ?? {}));
+  const remapped = (s: Service): boolean => levels.has(s.name) && levels.get(s.name) !== s.accessLevel;
+  const sites = spec.sites.map((e) => (e.services ?? []).some(remapped) ? { ...e, services: (e.services ?? []).map((s) => (remapped(s) ? { ...s, accessLevel: levels.get(s.name) } : s)) } : e);
+  return { ...spec, sites, resellerRef: { name: move.reseller } };
+}
+
+/**
+ * The spec with the completed moves applied in the given order (oldest first) and, when a
+ * CustomerMove completed, `resellerRef` naming its reseller (the last one's) and the services
+ * at the access levels the customer moves chose (`accessLevels`, later moves over earlier).
+ * Like `resellerRef`, a chosen level holds while its order exists: Git wins once it is deleted,
+ * which waits until Git says the same (SpecDrift).
+ */
+export function effectiveSpec(spec: OccupierSpec, moves: readonly CompletedSiteMove[], reseller?: string, accessLevels?: Readonly<Record<string, string>>): EffectiveSpec {
   let current = spec;
   const left: string[] = [];
   for (const move of moves) {
     current = applySiteMove(current, move, spec);
     if (!left.includes(move.from)) left.push(move.from);
   }
-  if (reseller !== undefined) current = { ...current, resellerRef: { name: reseller } };
+  if (reseller !== undefined) current = applyCustomerMove(current, { reseller, accessLevels });
   const present = new Set(current.sites.map((s) => s.site));
   return { spec: current, left: left.filter((s) => !present.has(s)) };
 }
@@ -139,8 +170,14 @@ export function siteMoveOutcome(
  */
 export function completedEffects(spec: OccupierSpec, orders: readonly OrderResource[], siteOf: (name: string) => SiteResource | undefined): OrderEffect[] {
   const moves = new Map(orders.filter((o) => o.kind === 'SiteMove').map((o) => [o.metadata.name ?? '', o as SiteMoveResource]));
+  const customerMoves = new Map(orders.filter((o) => o.kind === 'CustomerMove').map((o) => [o.metadata.name ?? '', o as CustomerMoveResource]));
   let current = spec;
   return effectsOf(orders).map((e) => {
+    if (e.kind === 'CustomerMove') {
+      const mappings = customerMoves.get(e.name)?.spec.servicePlanMappings ?? [];
+      const effect: CustomerMoveEffect = mappings.length > 0 ? { ...e, accessLevels: Object.fromEntries(mappings.map((m) => [m.service, m.accessLevel])) } : e;
+      return effect;
+    }
     const order = e.kind === 'SiteMove' ? moves.get(e.name) : undefined;
     if (e.kind !== 'SiteMove' || !order) return e;
     const outcome = siteMoveOutcome(current, order, siteOf);
@@ -163,6 +200,13 @@ export function movesOf(effects: readonly OrderEffect[]): CompletedSiteMove[] {
 /** The reseller of the last completed CustomerMove. */
 export function resellerOf(effects: readonly OrderEffect[]): string | undefined {
   return effects.flatMap((e) => (e.kind === 'CustomerMove' ? [e.toReseller] : [])).at(-1);
+}
+
+/** The access levels the completed CustomerMoves chose, later moves over earlier ones (service → level). */
+export function accessLevelsOf(effects: readonly OrderEffect[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of effects) if (e.kind === 'CustomerMove') Object.assign(out, (e as CustomerMoveEffect).accessLevels ?? {});
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -244,7 +288,7 @@ function entryJson(e: SiteEntry): string {
  */
 export function describeDrift(spec: OccupierSpec, effects: readonly OrderEffect[]): string[] {
   const moves = movesOf(effects);
-  const eff = effectiveSpec(spec, moves, resellerOf(effects)).spec;
+  const eff = effectiveSpec(spec, moves, resellerOf(effects), accessLevelsOf(effects)).spec;
   const gitSites = new Set(spec.sites.map((s) => s.site));
   const effSites = new Map(eff.sites.map((s) => [s.site, s]));
   const removed = new Set(spec.sites.filter((s) => !effSites.has(s.site)).map((s) => s.site));

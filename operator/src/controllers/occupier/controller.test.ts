@@ -6,11 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedBackend, SimulatedDriver } from '../../../../drivers/src/index.ts';
 import { API_VERSION } from '../../api/index.ts';
-import type { DecommissionResource, OccupierResource, OccupierSpec, OrderStatus, SiteMoveResource, SiteResource } from '../../api/index.ts';
-import { decommissionSpec, occupier, site, siteMoveSpec } from '../../planner/fixtures.ts';
+import type { CustomerMoveResource, DecommissionResource, OccupierResource, OccupierSpec, OrderStatus, SiteMoveResource, SiteResource } from '../../api/index.ts';
+import { customerMoveSpec, decommissionSpec, occupier, site, siteMoveSpec } from '../../planner/fixtures.ts';
 import { FakeClock } from '../../runtime/index.ts';
 import type { EventRecorder, ReconcileContext, ResourceClient } from '../../runtime/index.ts';
 import { OCCUPIER_FINALIZER, occupierReconciler } from './controller.ts';
+import { customerNames, resellerChanged, resellerKeysOf } from './customers.ts';
 import type { AnyOrder } from './orders.ts';
 
 const SHO = 'london-shoreditch';
@@ -36,9 +37,9 @@ class StatusClient {
   }
 }
 
-function harness(spec: OccupierSpec) {
+function harness(spec: OccupierSpec, customersOf?: (resellerKey: string) => string[]) {
   const sites = new Map<string, SiteResource>([
-    [SHO, site(SHO).withService('internet-100', { Standard: {} }).build()],
+    [SHO, site(SHO).withService('internet-100', { Standard: {}, Premium: { staticIp: 'true' } }).build()],
     [CW, site(CW).withService('internet-100', { Standard: {} }).withSpace('office-3911').build()],
   ]);
   const backend = new SimulatedBackend({ clock: { now: () => NOW } });
@@ -56,6 +57,7 @@ function harness(spec: OccupierSpec) {
     } as unknown as EventRecorder,
     clock: new FakeClock(NOW),
     orders: (key) => (key === ID ? orders : []),
+    ...(customersOf ? { customersOf } : {}),
   });
   const ctx = { signal: new AbortController().signal } as ReconcileContext;
   return {
@@ -155,5 +157,102 @@ describe('occupier reconciler: one writer of Occupier.status, through a site mov
     h.setOrders([]);
     await h.pass();
     expect(h.client.writes).toBe(writes);
+  });
+});
+
+describe('occupier reconciler: a customer move (seed 003)', () => {
+  const acme = occupier('acme').customerOf('northwind-hosting').withSite(SHO, { startDate: '2025-03-01' }).withService(SHO, 'internet-100', { accessLevel: 'Premium' }).withUser('ana@acme.example');
+  const cm = (status: OrderStatus): CustomerMoveResource => ({
+    apiVersion: API_VERSION,
+    kind: 'CustomerMove',
+    metadata: meta('to-southbank'),
+    spec: customerMoveSpec('acme', 'southbank-networks', { servicePlanMappings: [{ service: 'internet-100', accessLevel: 'Standard' }] }),
+    status,
+  });
+
+  it('MoveScheduled, Moving, then Active with the new reseller and the mapped access level; SpecDrift names resellerRef until Git says so', async () => {
+    const h = harness(acme.build().spec);
+    await h.pass();
+    expect(h.client.obj.status?.reseller).toBe('northwind-hosting');
+    h.setOrders([cm({ phase: 'Scheduled', scheduledFor: STARTED })]);
+    await h.pass();
+    expect(h.client.obj.status).toMatchObject({ phase: 'MoveScheduled', activeOrder: { kind: 'CustomerMove', name: 'to-southbank' }, reseller: 'northwind-hosting' });
+    h.setOrders([cm({ phase: 'Running', startedAt: STARTED })]);
+    await h.pass();
+    expect(h.client.obj.status?.phase).toBe('Moving');
+
+    h.setOrders([cm({ phase: 'Succeeded', startedAt: STARTED, completedAt: '2027-02-01T18:01:00Z' })]);
+    await h.pass();
+    const st = h.client.obj.status;
+    expect(st).toMatchObject({ phase: 'Active', reseller: 'southbank-networks', currentSites: [SHO] });
+    expect(st?.specDrift).toEqual([
+      'spec.sites[0].services[name=internet-100]: {"name":"internet-100","quantity":1,"accessLevel":"Premium"} → {"name":"internet-100","quantity":1,"accessLevel":"Standard"}',
+      'spec.resellerRef.name: northwind-hosting → southbank-networks',
+    ]);
+    expect(st?.conditions?.find((c) => c.type === 'SpecDrift')?.message).toContain('spec.resellerRef.name: northwind-hosting → southbank-networks');
+    // The Occupier controller provisions what the move made, not the old level.
+    expect(st?.sites?.[0]?.services?.[0]).toMatchObject({ name: 'internet-100', accessLevel: 'Standard' });
+    expect(h.count(SHO, 'network', 'allocation')).toMatchObject({ creates: 1, removes: 0 });
+
+    // Git catches up: in sync, the reseller stays, nothing provisioned again.
+    const writes = h.count(SHO, 'billing', 'service', `${ID}/internet-100`);
+    h.setSpec(acme.customerOf('southbank-networks').withService(SHO, 'internet-100', { accessLevel: 'Standard' }).build().spec);
+    await h.pass();
+    expect(h.client.obj.status?.specDrift).toBeUndefined();
+    expect(h.client.obj.status?.reseller).toBe('southbank-networks');
+    expect(h.count(SHO, 'billing', 'service', `${ID}/internet-100`)).toEqual(writes);
+    expect(h.events.at(-1)).toBe('Normal SpecInSync: spec agrees with every completed order again');
+  });
+
+  it('status.customers of a reseller, from customersOf (itself left out); none for a customer; untouched when not wired', async () => {
+    const reseller = occupier('acme').reseller().withSite(SHO, { startDate: '2025-03-01' }).build().spec;
+    const h = harness(reseller, (key) => (key === ID ? ['zeta', 'acme', 'pixel-labs'] : []));
+    await h.pass();
+    expect(h.client.obj.status?.customers).toEqual(['pixel-labs', 'zeta']);
+    expect(h.client.obj.status?.reseller).toBeUndefined();
+
+    const customer = harness(acme.build().spec, () => ['x']);
+    await customer.pass();
+    expect(customer.client.obj.status?.customers).toBeUndefined();
+
+    const unwired = harness(reseller);
+    unwired.client.obj = { ...unwired.client.obj, status: { customers: ['kept'] } };
+    await unwired.pass();
+    expect(unwired.client.obj.status?.customers).toEqual(['kept']);
+  });
+
+  it('while an order runs on the reseller, its customers are still kept up to date', async () => {
+    let customers = ['a'];
+    const reseller = occupier('acme').reseller().withSite(SHO, { startDate: '2025-03-01' }).build().spec;
+    const h = harness(reseller, () => customers);
+    await h.pass();
+    h.setOrders([move({ phase: 'Running', scheduledFor: STARTED, startedAt: STARTED })]);
+    customers = ['a', 'b'];
+    await h.pass();
+    expect(h.client.obj.status).toMatchObject({ phase: 'Moving', customers: ['a', 'b'] });
+  });
+});
+
+describe('whose customer an occupier is (the index behind customersOf)', () => {
+  const o = (name: string, status?: OccupierResource['status'], resellerRef?: string): OccupierResource => ({
+    apiVersion: API_VERSION,
+    kind: 'Occupier',
+    metadata: { name, namespace: 'occupiers' },
+    spec: { ...occupier(name).withSite(SHO, { startDate: '2025-01-01' }).build().spec, ...(resellerRef ? { resellerRef: { name: resellerRef } } : {}) },
+    ...(status ? { status } : {}),
+  });
+  it.each<[string, OccupierResource, string[]]>([
+    ['spec.resellerRef', o('a', undefined, 'northwind'), ['occupiers/northwind']],
+    ['status.reseller (after a completed CustomerMove) wins', o('a', { reseller: 'southbank' }, 'northwind'), ['occupiers/southbank']],
+    ['not a customer', o('a'), []],
+    ['a decommissioned occupier is nobody\'s customer', o('a', { phase: 'Decommissioned', reseller: 'southbank' }), []],
+  ])('%s', (_name, occ, want) => {
+    expect(resellerKeysOf(occ)).toEqual(want);
+  });
+
+  it('re-counts both resellers when a customer moves, not on other changes', () => {
+    expect(resellerChanged(o('a', undefined, 'northwind'), o('a', { reseller: 'southbank' }, 'northwind'))).toBe(true);
+    expect(resellerChanged(o('a', { reseller: 'northwind' }, 'northwind'), o('a', undefined, 'northwind'))).toBe(false);
+    expect(customerNames([o('b'), o('a'), o('b')])).toEqual(['a', 'b']);
   });
 });

@@ -23,7 +23,7 @@ import { activeOrderFor, driftEvent, effectiveOf, ORDER_OWNED, phaseEvent, viewO
 import type { AnyOrder, OccupierEvent, OrderView } from './orders.ts';
 import { planItemsOf } from '../orders/planstore.ts';
 import type { PlanStore } from '../orders/planstore.ts';
-import { buildStatus, CONDITION, decommissionedStatus, REASON } from './status.ts';
+import { buildStatus, CONDITION, decommissionedStatus, REASON, withCustomers } from './status.ts';
 import type { SiteOutcome } from './status.ts';
 
 export const CONTROLLER_NAME = 'occupier';
@@ -49,6 +49,14 @@ export interface OccupierDeps {
    * them changes (a watch of each order cache mapping to its occupier's key).
    */
   orders(occupierKey: string): AnyOrder[];
+  /**
+   * The names of the customers of the reseller `namespace/name` (`resellerKeysOf` indexes the
+   * occupier cache by it), for `status.customers` of a reseller. The controller must also be
+   * queued for the old and the new reseller when a customer's reseller changes (a watch of the
+   * occupier cache mapping with `resellerKeysOf`, filtered by `resellerChanged`). Absent:
+   * `status.customers` is left as it is.
+   */
+  customersOf?(resellerKey: string): string[];
 }
 
 function parsedSite(site: SiteResource): SiteSpec {
@@ -63,6 +71,12 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
 
   const keyOf = (obj: OccupierResource): string => `${obj.metadata.namespace}/${obj.metadata.name}`;
   const siteOf = (name: string): SiteResource | undefined => deps.sites.get(name);
+  /** `status.customers` of a reseller (null: not a reseller; undefined: not wired, as it was). */
+  const customersOf = (obj: OccupierResource): string[] | null | undefined => {
+    if (!deps.customersOf) return undefined;
+    if (obj.spec?.reseller !== true) return null;
+    return deps.customersOf(keyOf(obj)).filter((n) => n !== obj.metadata.name);
+  };
   const emit = (obj: OccupierResource, e: OccupierEvent | undefined): void => {
     if (e) void (e.type === 'Warning' ? deps.events.warning(obj, e.reason, e.message) : deps.events.normal(obj, e.reason, e.message));
   };
@@ -140,7 +154,9 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       now: at,
       activeOrder,
       drift: effective.drift,
-      reseller: effective.reseller,
+      // The current reseller: Git's, or the last completed CustomerMove's.
+      reseller: spec.resellerRef?.name ?? null,
+      customers: customersOf(obj),
       left: effective.left,
     });
     const wasReady = isTrue(obj.status?.conditions ?? [], CONDITION.Ready);
@@ -227,7 +243,7 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
   async function settleDecommissioned(obj: OccupierResource, view: OrderView, orders: readonly AnyOrder[]): Promise<void> {
     const items = view.decommission ? await planItemsOf(view.decommission, deps.planStore) : [];
     const next = decommissionedStatus({ prev: obj.status, order: view.decommission, items, identity: keyOf(obj), generation: obj.metadata.generation, now: now() });
-    await writeStatus(obj, next);
+    await writeStatus(obj, withCustomers(next, customersOf(obj)));
     emit(obj, phaseEvent(obj.status?.phase, 'Decommissioned', undefined, orders));
   }
 
@@ -235,7 +251,7 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
   async function markFrozen(obj: OccupierResource, view: OrderView, phase: OccupierPhase, orders: readonly AnyOrder[]): Promise<void> {
     const prev = obj.status ?? {};
     const activeOrder = activeOrderFor(view, phase);
-    const next: OccupierStatus = { ...prev, phase };
+    const next: OccupierStatus = withCustomers({ ...prev, phase }, customersOf(obj));
     delete next.activeOrder;
     if (activeOrder) next.activeOrder = activeOrder;
     const changed = obj.metadata.generation !== undefined && obj.metadata.generation !== prev.observedGeneration;

@@ -5,7 +5,7 @@
  * only their own status; this controller is the one writer of `Occupier.status`.
  */
 import type { CustomerMoveResource, DecommissionResource, OccupierPhase, OccupierSpec, OccupierStatus, SiteMoveResource, SiteResource } from '../../api/index.ts';
-import { completedEffects, describeDrift, effectiveSpec, movesOf, resellerOf } from '../../planner/effective.ts';
+import { accessLevelsOf, completedEffects, describeDrift, effectiveSpec, movesOf, resellerOf } from '../../planner/effective.ts';
 import { activeOrder, occupierPhase } from '../../planner/phase.ts';
 import type { OrderKind, OrderSummary } from '../../planner/types.ts';
 
@@ -81,7 +81,7 @@ export interface Effective {
 export function effectiveOf(spec: OccupierSpec, orders: readonly AnyOrder[], siteOf: (name: string) => SiteResource | undefined): Effective {
   const effects = completedEffects(spec, orders, siteOf);
   const reseller = resellerOf(effects);
-  const eff = effectiveSpec(spec, movesOf(effects), reseller);
+  const eff = effectiveSpec(spec, movesOf(effects), reseller, accessLevelsOf(effects));
   const ended = new Map<string, LeftSite['contract']>();
   for (const e of effects) if (e.kind === 'SiteMove') ended.set(e.from, e.ended);
   return { spec: eff.spec, left: eff.left.map((site) => ({ site, contract: ended.get(site) })), drift: describeDrift(spec, effects), reseller };

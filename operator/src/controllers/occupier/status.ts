@@ -194,8 +194,10 @@ export interface BuildInput {
   activeOrder?: OccupierStatus['activeOrder'];
   /** Fields to change in Git after completed orders (empty: in sync). */
   drift?: readonly string[];
-  /** The reseller after the last completed CustomerMove (absent: as before). */
-  reseller?: string | undefined;
+  /** The reseller after the last completed CustomerMove (absent: as before; null: none, not a customer). */
+  reseller?: string | null | undefined;
+  /** Of a reseller, its customers (absent: as before; null: none listed, not a reseller). */
+  customers?: readonly string[] | null | undefined;
   /** Sites completed moves left: only their billing history and ended contract stay. */
   left?: readonly LeftSite[];
 }
@@ -275,10 +277,11 @@ export function buildStatus(input: BuildInput): StatusResult {
 
   const currentSites = plan.sites.filter((s) => s.contract === 'Active').map((s) => s.site);
   const userSet = new Set(plan.sites.flatMap((s) => s.items).filter((i) => USER_ITEMS.has(`${i.capability}/${i.type}`)).map((i) => i.key));
-  const base: OccupierStatus = { ...(prev ?? {}) };
+  const base: OccupierStatus = withCustomers({ ...(prev ?? {}) }, input.customers);
   delete base.activeOrder;
   delete base.specDrift;
-  const reseller = input.reseller ?? prev?.reseller;
+  delete base.reseller;
+  const reseller = input.reseller === null ? undefined : (input.reseller ?? prev?.reseller);
   const status: OccupierStatus = {
     ...base,
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
@@ -293,6 +296,16 @@ export function buildStatus(input: BuildInput): StatusResult {
     ...(drift.length > 0 ? { specDrift: drift } : {}),
   };
   return { status, pending, failed, retryAfterMs };
+}
+
+/**
+ * `status.customers` set to `customers` (sorted; null: removed, the occupier is no reseller;
+ * undefined: as it was). Returns the same object.
+ */
+export function withCustomers(status: OccupierStatus, customers: readonly string[] | null | undefined): OccupierStatus {
+  if (customers === null) delete status.customers;
+  else if (customers !== undefined) status.customers = [...new Set(customers)].sort();
+  return status;
 }
 
 // ---------------------------------------------------------------------------------------
