@@ -10,36 +10,31 @@ import { SiteNotFound } from './prerequisites.ts';
 import type { Failure, PlanItem, SiteIndex } from './types.ts';
 import { indexSites, summarize } from './types.ts';
 
-/** "A reseller customer cannot be moved." */
-export const ResellerCannotMove = 'ResellerCannotMove';
-/** The occupier is not a customer of any reseller (seed 003 moves "an existing customer"). */
-export const NotACustomer = 'NotACustomer';
-/** The destination reseller Occupier does not exist. */
-export const ResellerNotFound = 'ResellerNotFound';
-/** The destination is not a reseller (`spec.reseller: true`). */
-export const NotAReseller = 'NotAReseller';
-/** The customer is already under the destination reseller. */
-export const AlreadyWithReseller = 'AlreadyWithReseller';
-/** "The customer can be moved to a reseller customer in the same location only." */
-export const LocationMismatch = 'LocationMismatch';
-/** "The reseller must be able to provision all services that the moved customer has provisioned." */
-export const ServiceNotOffered = 'ServiceNotOffered';
-/** "Any SAL that cannot be matched" and has no `servicePlanMappings` entry. */
-export const UnmatchedAccessLevels = 'UnmatchedAccessLevels';
-/** A `servicePlanMappings` entry names an access level the destination reseller does not have. */
-export const UnknownMappedAccessLevel = 'UnknownMappedAccessLevel';
-
-export type CustomerMoveReason =
-  | typeof ResellerCannotMove
-  | typeof NotACustomer
-  | typeof ResellerNotFound
-  | typeof NotAReseller
-  | typeof AlreadyWithReseller
-  | typeof SiteNotFound
-  | typeof LocationMismatch
-  | typeof ServiceNotOffered
-  | typeof UnmatchedAccessLevels
-  | typeof UnknownMappedAccessLevel;
+/** The reasons, once: each name is its value; `CustomerMoveReason` derives from them. */
+export const CUSTOMER_MOVE_REASONS = {
+  /** A Site of the customer or of the reseller does not exist. */
+  SiteNotFound,
+  /** "A reseller customer cannot be moved." */
+  ResellerCannotMove: 'ResellerCannotMove',
+  /** The occupier is not a customer of any reseller (seed 003 moves "an existing customer"). */
+  NotACustomer: 'NotACustomer',
+  /** The destination reseller Occupier does not exist. */
+  ResellerNotFound: 'ResellerNotFound',
+  /** The destination is not a reseller (`spec.reseller: true`). */
+  NotAReseller: 'NotAReseller',
+  /** The customer is already under the destination reseller. */
+  AlreadyWithReseller: 'AlreadyWithReseller',
+  /** "The customer can be moved to a reseller customer in the same location only." */
+  LocationMismatch: 'LocationMismatch',
+  /** "The reseller must be able to provision all services that the moved customer has provisioned." */
+  ServiceNotOffered: 'ServiceNotOffered',
+  /** "Any SAL that cannot be matched" and has no `servicePlanMappings` entry. */
+  UnmatchedAccessLevels: 'UnmatchedAccessLevels',
+  /** A `servicePlanMappings` entry names an access level the destination reseller does not have. */
+  UnknownMappedAccessLevel: 'UnknownMappedAccessLevel',
+} as const;
+export const { ResellerCannotMove, NotACustomer, ResellerNotFound, NotAReseller, AlreadyWithReseller, LocationMismatch, ServiceNotOffered, UnmatchedAccessLevels, UnknownMappedAccessLevel } = CUSTOMER_MOVE_REASONS;
+export type CustomerMoveReason = (typeof CUSTOMER_MOVE_REASONS)[keyof typeof CUSTOMER_MOVE_REASONS];
 
 /** How one of the customer's services (at one site) lands under the destination reseller. */
 export interface ServiceMapping {
