@@ -8,10 +8,13 @@
  * level's properties (or the overridden ones); the old reseller no longer lists the customer,
  * the new one does. The clock only moves forward in this file.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOperator } from '../../operator/src/operator.ts';
 import type { RunningOperator } from '../../operator/src/operator.ts';
 import { silentLogger } from '../../operator/src/runtime/index.ts';
+import { healthDir } from '../packaging/argocd-cm.ts';
+import { runHealth } from '../packaging/lua.ts';
 import { withCluster } from '../support/cluster.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { example } from '../support/examples.ts';
@@ -244,8 +247,12 @@ describe('CustomerMove', () => {
     const waiting = await waitOccupier('pixel-labs', 'MoveScheduled', (o) => phaseOf(o) === 'MoveScheduled');
     expect(ost(waiting).activeOrder).toEqual({ kind: 'CustomerMove', name });
     expect(await kubectl(['-n', NS, 'get', 'customermoves', name])).toMatch(/Scheduled/);
+    // Argo CD (the chart's health check, run by lua5.1) shows it Progressing until it ends, then Healthy.
+    const health = (o: Obj | undefined): string => runHealth(join(healthDir('CustomerMove'), 'health.lua'), o).status;
+    expect(health(await objects.get('customermoves', name))).toBe('Progressing');
 
     const done = await waitPhase(name, 'Succeeded', 30_000);
+    expect(health(done)).toBe('Healthy');
     expect(Date.parse(st(done).startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse('2027-01-15T23:00:00Z'));
     expect((st(done).tasks ?? []).map((t) => `${t.site} ${t.step} ${t.state}`)).toEqual([
       `${SHO} billing Succeeded`,
