@@ -92,7 +92,7 @@ async function run(name: string, occupierName: string, itemConcurrency: number):
 await kubectl(['create', 'namespace', NS]);
 const names = values['no-baseline'] ? ['move-fast'] : ['move-fast', 'move-baseline'];
 await onboard(names);
-const results: Run[] = [await run('operator (items of a step in parallel)', 'move-fast', 256)];
+const results: Run[] = [await run('operator (items of a step in parallel)', 'move-fast', 1024)];
 if (!values['no-baseline']) results.push(await run('baseline (4 driver calls in flight per step)', 'move-baseline', 4));
 await env.stop();
 rmSync(stateDir, { recursive: true, force: true });

@@ -191,6 +191,18 @@ describe('controller against the dev cluster', () => {
     await controller.stop();
     await cache.stop();
   });
+  it('finalizer helper with applyAfterAdd: one pass adds the finalizer and applies the patched object (it carries it)', async () => {
+    const ns = await namespace();
+    const created = await tc.gizmos.create(gizmo('h', {}, ns));
+    const seen: string[] = [];
+    await finalizer(tc.gizmos, created, 'runtime.test.example.com/cleanup', {
+      apply: async (o) => void seen.push(o.metadata?.finalizers?.join(',') ?? ''),
+      cleanup: async () => undefined,
+      applyAfterAdd: true,
+    });
+    expect(seen).toEqual(['runtime.test.example.com/cleanup']);
+    expect((await tc.gizmos.get(ns, 'h')).metadata?.finalizers).toEqual(['runtime.test.example.com/cleanup']);
+  });
   it('finalizer removal is guarded: a stale index fails the patch instead of removing the wrong entry', async () => {
     const ns = await namespace();
     const name = 'runtime.test.example.com/cleanup';

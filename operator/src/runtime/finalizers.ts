@@ -5,7 +5,7 @@
  *
  * | object                       | finalizer `name` | action                                         |
  * | ---------------------------- | ---------------- | ---------------------------------------------- |
- * | live                         | absent           | add it (JSON patch); end this pass             |
+ * | live                         | absent           | add it (JSON patch); end this pass (or `apply` the patched object with `applyAfterAdd`) |
  * | live                         | present          | `apply(obj)`                                   |
  * | being deleted                | present          | `cleanup(obj)`, then remove it (guarded patch) |
  * | being deleted                | absent           | nothing (another finalizer holds the object)   |
@@ -45,10 +45,10 @@ export class StaleFinalizerError extends Error {
   override readonly name = 'StaleFinalizerError';
 }
 
-async function guardedPatch<T extends KubernetesObject>(client: ResourceClient<T>, obj: T, name: string, what: string, ops: JsonPatchOp[]): Promise<void> {
+async function guardedPatch<T extends KubernetesObject>(client: ResourceClient<T>, obj: T, name: string, what: string, ops: JsonPatchOp[]): Promise<T> {
   const meta = obj.metadata ?? {};
   try {
-    await client.jsonPatch(meta.namespace, meta.name ?? '', ops);
+    return await client.jsonPatch(meta.namespace, meta.name ?? '', ops);
   } catch (err) {
     if (httpStatus(err) !== 422) throw err;
     const at = meta.namespace ? `${meta.namespace}/${meta.name ?? ''}` : (meta.name ?? '');
@@ -62,6 +62,12 @@ async function guardedPatch<T extends KubernetesObject>(client: ResourceClient<T
 export interface FinalizerHandlers<T> {
   apply(obj: T): Promise<ReconcileResult | void>;
   cleanup(obj: T): Promise<ReconcileResult | void>;
+  /**
+   * After adding the finalizer, go on with `apply` on the patched object (which carries it)
+   * in the same pass instead of waiting for the watch event: for controllers whose first pass
+   * is on a user's critical path (an order created "now"). Default false.
+   */
+  applyAfterAdd?: boolean;
 }
 
 export async function finalizer<T extends KubernetesObject>(
@@ -96,6 +102,6 @@ export async function finalizer<T extends KubernetesObject>(
         { op: 'test', path: '/metadata/resourceVersion', value: meta.resourceVersion ?? '' },
         { op: 'add', path: '/metadata/finalizers', value: [name] },
       ];
-  await guardedPatch(client, obj, name, 'adding', ops);
-  return undefined;
+  const patched = await guardedPatch(client, obj, name, 'adding', ops);
+  return handlers.applyAfterAdd ? handlers.apply(patched) : undefined;
 }

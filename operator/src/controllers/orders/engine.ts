@@ -436,6 +436,8 @@ export function orderReconciler<R extends AnyOrder, G>(deps: EngineDeps<R, G>): 
     return finalizer(deps.client, order, ORDER_FINALIZER, {
       apply: (o) => apply(stepFor(deps, o, ctx)),
       cleanup: (o) => cleanupOrder(stepFor(deps, o, ctx)),
+      // An order created to run now is on its requester's critical path: no extra round trip.
+      applyAfterAdd: true,
     });
   };
 }
