@@ -470,4 +470,20 @@ describe('CustomerMove', () => {
     await waitOccupier('broken', 'with rs-faulty-dest', (o) => ost(o).reseller === 'rs-faulty-dest');
     await waitOccupier('rs-faulty-dest', 'lists broken', (o) => JSON.stringify(ost(o).customers) === JSON.stringify(['broken']));
   });
+
+  it('a moved customer decommissioned: its users\' entitlements and its directory record go (the emails are free again); billing keeps which reseller it was with', async () => {
+    // careful moved under rs-south above.
+    expect(detailsAt(A, 'directory', 'entitlements', 'user0@careful.example', 'careful')).toBeDefined();
+    await apply({ apiVersion: 'occupier.dev/v1alpha1', kind: 'Decommission', metadata: { name: 'careful-bye', namespace: NS }, spec: { occupierRef: { name: 'careful' }, confirm: { occupierName: 'careful', irreversible: true } } });
+    await until('decommission careful-bye Succeeded', async () => phaseOf(await objects.get('decommissions', 'careful-bye')) === 'Succeeded', 30_000).catch(async (err: unknown) => {
+      throw new Error(`${String(err)}; status: ${JSON.stringify((await objects.get('decommissions', 'careful-bye'))?.status)}`, { cause: err });
+    });
+    for (const email of ['user0@careful.example', 'user1@careful.example']) {
+      expect(detailsAt(A, 'directory', 'entitlements', email, 'careful'), email).toBeUndefined();
+      expect(counts(A, 'directory', 'entitlements', email), email).toEqual({ creates: 1, updates: 0, removes: 1 });
+    }
+    expect(counts(A, 'directory', 'customer', id('careful'))).toEqual({ creates: 1, updates: 0, removes: 1 });
+    expect(detailsAt(A, 'billing', 'customer', id('careful'), 'careful')).toMatchObject({ reseller: id('rs-south') });
+    await waitOccupier('careful', 'Decommissioned', (o) => phaseOf(o) === 'Decommissioned');
+  });
 });

@@ -45,10 +45,28 @@ export function executableSteps(plan: DecommissionPlan, spec: OccupierSpec, iden
         const { ref: _r, values: _v, ...rest } = e;
         planned.push({ ...rest, step, ops: opsFor({ ...e, step }, identity) });
       }
+      if (step === 'users' && spec.resellerRef) planned.push(customerRecord(site.site, identity, spec.resellerRef.name));
       out.push({ site: site.site, step, items: planned });
     }
   }
   return out;
+}
+
+/**
+ * A customer's directory record (`directory/customer`, made by a CustomerMove) is directory
+ * data of the occupier: removed with its users, once per site. Its `billing/customer` stays,
+ * the billing history of which reseller it was with (like contracts).
+ */
+function customerRecord(site: string, identity: string, reseller: string): PlanItem {
+  return {
+    kind: 'Access',
+    name: identity.slice(identity.indexOf('/') + 1),
+    site,
+    step: 'users',
+    action: 'Delete',
+    detail: `customer directory record (reseller ${reseller}) removed; billing keeps the reseller history`,
+    ops: [{ op: 'remove', capability: 'directory', type: 'customer', key: identity }],
+  };
 }
 
 interface EnrichContext {
@@ -142,7 +160,13 @@ function opsFor(item: Enriched, identity: string): Operation[] {
       return [ensure({ occupier, state: 'Frozen', main })];
     case 'users':
       if (item.kind === 'Number') return [];
-      return [remove({ capability: 'wifi', type: 'account', key: r.key }), remove({ capability: 'directory', type: 'account', key: r.key })];
+      // The user's accounts, and what it inherits from the occupier's services (a CustomerMove's
+      // entitlements; a remove of an absent item is a no-op), so the email is free for reuse.
+      return [
+        remove({ capability: 'wifi', type: 'account', key: r.key }),
+        remove({ capability: 'directory', type: 'account', key: r.key }),
+        remove({ capability: 'directory', type: 'entitlements', key: r.key }),
+      ];
     case 'telephony-deactivate':
       return [ensure({ occupier, state: 'Deactivated', main })];
     case 'telephony-deallocate':

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SimulatedBackend, SimulatedDriver } from '../../../../drivers/src/index.ts';
+import { siteContext } from '../../../../drivers/src/contract.ts';
 import { API_VERSION } from '../../api/index.ts';
 import type { CustomerMoveResource, DecommissionResource, OccupierResource, OccupierSpec, OrderStatus, SiteMoveResource, SiteResource } from '../../api/index.ts';
 import { customerMoveSpec, decommissionSpec, occupier, site, siteMoveSpec } from '../../planner/fixtures.ts';
@@ -35,6 +36,11 @@ class StatusClient {
     this.obj = { ...this.obj, status: structuredClone(o.status ?? {}) };
     return structuredClone(this.obj);
   }
+  /** The finalizer's guarded patch: only its removal is needed here. */
+  async jsonPatch(_ns: string | undefined, _name: string, ops: { op: string; path: string }[]): Promise<OccupierResource> {
+    for (const op of ops) if (op.op === 'remove' && op.path.startsWith('/metadata/finalizers/')) this.obj.metadata.finalizers = (this.obj.metadata.finalizers ?? []).filter((_f, i) => `/metadata/finalizers/${i}` !== op.path);
+    return structuredClone(this.obj);
+  }
 }
 
 function harness(spec: OccupierSpec, customersOf?: (resellerKey: string) => string[]) {
@@ -63,10 +69,14 @@ function harness(spec: OccupierSpec, customersOf?: (resellerKey: string) => stri
   return {
     client,
     backend,
+    driver,
+    sites,
     events,
     setOrders: (o: AnyOrder[]) => void (orders = o),
     setSpec: (s: OccupierSpec) => void (client.obj = { ...client.obj, spec: s, metadata: { ...client.obj.metadata, generation: (client.obj.metadata.generation ?? 0) + 1 } }),
     pass: async () => reconcile(structuredClone(client.obj), ctx),
+    /** `kubectl delete occupier acme`: the API server sets deletionTimestamp, the finalizer holds it. */
+    markDeleted: () => void (client.obj = { ...client.obj, metadata: { ...client.obj.metadata, deletionTimestamp: new Date(NOW) } }),
     count: (s: string, capability: Parameters<SimulatedBackend['counts']>[0]['capability'], type: string, key = ID) => backend.counts({ site: s, capability, type, key }),
   };
 }
@@ -202,6 +212,51 @@ describe('occupier reconciler: a customer move (seed 003)', () => {
     expect(h.client.obj.status?.reseller).toBe('southbank-networks');
     expect(h.count(SHO, 'billing', 'service', `${ID}/internet-100`)).toEqual(writes);
     expect(h.events.at(-1)).toBe('Normal SpecInSync: spec agrees with every completed order again');
+  });
+
+  it('deleted (deletionPolicy Decommission) after the move: its customer directory record and its users\' entitlements go, so the emails are free again; billing keeps the reseller history', async () => {
+    const h = harness(acme.withUser('ben@acme.example').build().spec);
+    await h.pass();
+    h.setOrders([cm({ phase: 'Succeeded', startedAt: STARTED, completedAt: '2027-02-01T18:01:00Z' })]);
+    await h.pass();
+    // What the CustomerMove made (no inventory lists it), and a user of another occupier at the site.
+    const at = siteContext(SHO, h.sites.get(SHO)?.spec ?? {});
+    const ensure = (type: string, key: string, spec: Record<string, unknown>, occupierId = ID) =>
+      h.backend.ensure(at, { capability: 'directory', type, key, spec: { occupier: occupierId, ...spec } }, `${occupierId}/${type}/${key}`);
+    h.backend.ensure(at, { capability: 'billing', type: 'customer', key: ID, spec: { occupier: ID, reseller: 'occupiers/southbank-networks' } }, 'cm-billing');
+    ensure('customer', ID, { reseller: 'occupiers/southbank-networks' });
+    for (const email of ['ana@acme.example', 'ben@acme.example']) ensure('entitlements', email, { email, services: { 'internet-100': { accessLevel: 'Standard', properties: {} } } });
+    ensure('entitlements', 'zed@other.example', { email: 'zed@other.example', services: {} }, 'occupiers/other');
+
+    h.markDeleted();
+    await h.pass();
+    expect(h.client.obj.metadata.finalizers).toEqual([]);
+    expect(h.events.at(-1)).toBe('Normal Deprovisioned: deprovisioned every site and archived the history before deletion (deletionPolicy Decommission)');
+    expect(h.count(SHO, 'directory', 'customer')).toMatchObject({ creates: 1, removes: 1 });
+    for (const email of ['ana@acme.example', 'ben@acme.example']) expect(h.count(SHO, 'directory', 'entitlements', email), email).toMatchObject({ creates: 1, removes: 1 });
+    // Billing history stays (which reseller it was with), as the contract does; another occupier's user is left alone.
+    expect(h.count(SHO, 'billing', 'customer')).toMatchObject({ creates: 1, removes: 0 });
+    expect(h.backend.observe(at, { capability: 'billing', type: 'customer', key: ID }).details).toMatchObject({ reseller: 'occupiers/southbank-networks' });
+    expect(h.count(SHO, 'directory', 'entitlements', 'zed@other.example')).toMatchObject({ creates: 1, removes: 0 });
+    expect(h.count(SHO, 'network', 'allocation')).toMatchObject({ creates: 1, removes: 1 });
+    // The email is free: another occupier's user gets entitlements (no EmailInUse).
+    expect(ensure('entitlements', 'ana@acme.example', { email: 'ana@acme.example', services: {} }, 'occupiers/globex').state).toBe('Done');
+
+    // A teardown run again (the finalizer patch lost, say) removes nothing twice.
+    h.client.obj.metadata.finalizers = [OCCUPIER_FINALIZER];
+    await h.pass();
+    expect(h.count(SHO, 'directory', 'customer')).toMatchObject({ removes: 1 });
+    expect(h.count(SHO, 'directory', 'entitlements', 'ana@acme.example')).toMatchObject({ creates: 2, removes: 1 });
+  });
+
+  it('deleted without any customer move: nothing of the kind to remove, the teardown completes', async () => {
+    const h = harness(acme.build().spec);
+    await h.pass();
+    h.markDeleted();
+    await h.pass();
+    expect(h.client.obj.metadata.finalizers).toEqual([]);
+    expect(h.count(SHO, 'directory', 'customer')).toEqual({ creates: 0, updates: 0, removes: 0 });
+    expect(h.count(SHO, 'network', 'allocation')).toMatchObject({ creates: 1, removes: 1 });
   });
 
   it('status.customers of a reseller, from customersOf (itself left out); none for a customer; untouched when not wired', async () => {

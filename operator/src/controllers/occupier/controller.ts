@@ -8,7 +8,7 @@
  * spec with completed orders applied), so it never re-creates what an order ended, and names
  * the fields to change in Git (`SpecDrift`).
  */
-import { fingerprint } from '../../../../drivers/src/contract.ts';
+import { fingerprint, toDriverError } from '../../../../drivers/src/contract.ts';
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
 import { Occupier, parseResource, Site, ValidationError } from '../../api/index.ts';
 import type { OccupierPhase, OccupierResource, OccupierStatus, SiteResource, SiteSpec } from '../../api/index.ts';
@@ -16,7 +16,7 @@ import { itemId, parseItemId, planProvisioning } from '../../planner/provision.t
 import type { DesiredItem } from '../../planner/provision.ts';
 import { finalizer, getCondition, isTrue, setCondition, TerminalError, updateStatus } from '../../runtime/index.ts';
 import type { Clock, ConditionInput, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
-import { executeItems } from '../execute.ts';
+import { executeItems, listItems } from '../execute.ts';
 import { archiveHistory } from '../records.ts';
 import type { DriverResolver, ItemOp, ItemResult } from '../execute.ts';
 import { activeOrderFor, driftEvent, effectiveOf, ORDER_OWNED, phaseEvent, viewOrders } from './orders.ts';
@@ -289,18 +289,33 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     const policy = (obj.spec as { deletionPolicy?: string } | undefined)?.deletionPolicy ?? 'Decommission';
     const failures: string[] = [];
     if (policy === 'Decommission') {
-      for (const s of obj.status?.sites ?? []) {
-        const site = deps.sites.get(s.site);
-        const inventory = s.inventory ?? [];
-        if (inventory.length === 0 || left.has(s.site)) continue;
+      const statusSites = new Map((obj.status?.sites ?? []).map((s) => [s.site, s]));
+      // Every site the occupier is or was at: its inventory where it still is, and everywhere
+      // what a CustomerMove made in the directory (not in any inventory).
+      const names = [...new Set([...statusSites.keys(), ...effective.spec.sites.map((e) => e.site), ...left])];
+      for (const name of names) {
+        const site = deps.sites.get(name);
+        const inventory = left.has(name) ? [] : (statusSites.get(name)?.inventory ?? []);
         if (!site) {
-          failures.push(`${s.site}: site no longer exists, ${inventory.length} item(s) cannot be removed`);
+          if (inventory.length > 0) failures.push(`${name}: site no longer exists, ${inventory.length} item(s) cannot be removed`);
+          continue;
+        }
+        let directory: ItemOp[];
+        try {
+          directory = await customerDirectoryOps(site, identity, ctx);
+        } catch (err) {
+          const e = toDriverError(err);
+          failures.push(`${name}: listing directory/entitlements: ${e.reason}: ${e.message}`);
           continue;
         }
         const billing = inventory.filter((id) => parseItemId(id).capability === 'billing');
-        const ops: ItemOp[] = [...inventory.filter((id) => !billing.includes(id)).map(removeOp), ...closeBilling(billing, obj, effective.spec.sites.find((e) => e.site === s.site)?.contract)];
+        const ops: ItemOp[] = [
+          ...inventory.filter((id) => !billing.includes(id)).map(removeOp),
+          ...directory.filter((op) => !inventory.includes(itemId(op))),
+          ...closeBilling(billing, obj, effective.spec.sites.find((e) => e.site === name)?.contract),
+        ];
         const results = await runOps(site, ops, uid, ctx);
-        for (const r of results) if (r.state !== 'Done') failures.push(`${s.site}: ${r.id}: ${r.state === 'Failed' ? `${r.reason}: ${r.message}` : 'in progress'}`);
+        for (const r of results) if (r.state !== 'Done') failures.push(`${name}: ${r.id}: ${r.state === 'Failed' ? `${r.reason}: ${r.message}` : 'in progress'}`);
       }
     }
     if (failures.length === 0) {
@@ -315,6 +330,25 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     if (policy === 'Orphan') void deps.events.normal(obj, 'Orphaned', 'deleted with deletionPolicy Orphan: history archived, external state left in place');
     else void deps.events.normal(obj, 'Deprovisioned', 'deprovisioned every site and archived the history before deletion (deletionPolicy Decommission)');
     return undefined;
+  }
+
+  /**
+   * What a CustomerMove made in the directory at `site`, which no inventory lists: the
+   * occupier's customer record and the entitlements of its users (those the driver lists as
+   * the occupier's, so another occupier's user with the same email is left alone). Removes of
+   * absent items are no-ops; the `billing/customer` record stays as billing history.
+   */
+  async function customerDirectoryOps(site: SiteResource, identity: string, ctx: ReconcileContext): Promise<ItemOp[]> {
+    const opts = { drivers: deps.drivers, signal: ctx.signal, ...(deps.driverMetrics ? { metrics: deps.driverMetrics } : {}) };
+    const listed = await listItems(site, 'directory', 'entitlements', identity, opts);
+    const owned = listed.filter((i) => {
+      const owner = (i.details as { occupier?: unknown } | undefined)?.occupier;
+      return owner === undefined || owner === identity;
+    });
+    return [
+      { op: 'remove', capability: 'directory', type: 'customer', key: identity },
+      ...owned.map((i): ItemOp => ({ op: 'remove', capability: 'directory', type: 'entitlements', key: i.key })),
+    ];
   }
 
   /** Billing items stay as history: the contract completes (end date yesterday), services go inactive, call charges stop. */
