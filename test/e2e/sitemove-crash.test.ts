@@ -180,6 +180,7 @@ describe('operator killed at random points during site moves', () => {
       kills++;
       child = startOperatorProcess(offsetMs);
     }
+    console.log(`sitemove-crash (${env.kind}): ${RUNS} moves, ${kills} kills, ${killsWhileRunning} while a move ran, ${killsMidStep} mid-step`);
     expect(kills).toBeGreaterThanOrEqual(5);
     expect(killsWhileRunning).toBeGreaterThanOrEqual(3);
     expect(killsMidStep).toBeGreaterThanOrEqual(1);
