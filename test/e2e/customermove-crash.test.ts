@@ -13,19 +13,17 @@
  * The moves are due a second apart from a few seconds after the operator restarts with them,
  * so kills land before, during and between them; the drivers are slowed so they land mid-step.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
 import { withCluster } from '../support/cluster.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { manifest, NS, Objects, occupier, phaseOf, site, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
-import { stopProcess } from '../support/process.ts';
+import { spawnOperator, stopProcess } from '../support/process.ts';
 
 const RUNS = Number(process.env.CRASH_RUNS ?? 20);
 const MAX_KILLS = Number(process.env.CRASH_KILLS ?? 8);
@@ -38,7 +36,6 @@ const TO = 'cmx-reseller-b';
 const FIRST_DUE_MS = 3_000;
 const SPACING_MS = 1_000;
 const LATENCY_MS = '80';
-const REPO = resolve(import.meta.dirname, '../..');
 
 let env: ClusterEnv;
 let objects: Objects;
@@ -52,35 +49,9 @@ let ready: Promise<void> = Promise.resolve();
  * CLI has no clock option): the same `startOperator`, its simulated backend persisted in `stateDir`.
  */
 function startOperatorProcess(offsetMs = 0): ChildProcess {
-  const url = (p: string): string => pathToFileURL(join(REPO, p)).href;
-  const script = `
-    const { KubeConfig } = await import('@kubernetes/client-node');
-    const { startOperator } = await import(${JSON.stringify(url('operator/src/operator.ts'))});
-    const { createLogger } = await import(${JSON.stringify(url('operator/src/runtime/index.ts'))});
-    const { OffsetClock } = await import(${JSON.stringify(url('test/support/estate.ts'))});
-    const clock = new OffsetClock();
-    clock.offsetMs = ${offsetMs};
-    const kc = new KubeConfig();
-    kc.loadFromFile(${JSON.stringify(env.kubeconfigPath)});
-    const op = startOperator({ kubeConfig: kc, logger: createLogger({ level: 'error' }), metricsPort: 0, stateDir: ${JSON.stringify(stateDir)}, clock });
-    const announce = setInterval(() => {
-      if (!op.manager.isReady()) return;
-      clearInterval(announce);
-      process.stdout.write('ready\\n');
-    }, 20);
-    const reason = await op.done;
-    process.exit(reason === 'error' ? 1 : 0);
-  `;
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
-  ready = new Promise<void>((done) => {
-    let out = '';
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready')) done();
-    });
-    proc.once('exit', () => done());
-  });
-  return proc;
+  const started = spawnOperator({ kubeconfigPath: env.kubeconfigPath, stateDir, offsetMs });
+  ready = started.ready;
+  return started.proc;
 }
 
 async function stopOperator(signal: NodeJS.Signals): Promise<void> {

@@ -10,16 +10,14 @@
  * seconds before midnight, the destination is set up, and the source is ended at midnight,
  * all within seconds of wall time.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
 import { withCluster } from '../support/cluster.ts';
-import { stopProcess } from '../support/process.ts';
+import { spawnOperator, stopProcess } from '../support/process.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { manifest, NS, Objects, occupier, phaseOf, site, siteMove, until } from '../support/estate.ts';
 import type { Obj, OccupierShape } from '../support/estate.ts';
@@ -37,7 +35,6 @@ const MIDNIGHT = Date.parse('2027-03-11T00:00:00Z');
  */
 const DUE_BEFORE_MIDNIGHT_MS = 24_000;
 const LEAD_MS = 4_000;
-const REPO = resolve(import.meta.dirname, '../..');
 
 let env: ClusterEnv;
 let objects: Objects;
@@ -51,35 +48,9 @@ let ready: Promise<void> = Promise.resolve();
  * `offsetMs` (the CLI has no clock option): the same `startOperator` on an OffsetClock.
  */
 function startOperatorProcess(offsetMs: number): ChildProcess {
-  const url = (p: string): string => pathToFileURL(join(REPO, p)).href;
-  const script = `
-    const { KubeConfig } = await import('@kubernetes/client-node');
-    const { startOperator } = await import(${JSON.stringify(url('operator/src/operator.ts'))});
-    const { createLogger } = await import(${JSON.stringify(url('operator/src/runtime/index.ts'))});
-    const { OffsetClock } = await import(${JSON.stringify(url('test/support/estate.ts'))});
-    const clock = new OffsetClock();
-    clock.offsetMs = ${offsetMs};
-    const kc = new KubeConfig();
-    kc.loadFromFile(${JSON.stringify(env.kubeconfigPath)});
-    const op = startOperator({ kubeConfig: kc, logger: createLogger({ level: 'error' }), metricsPort: 0, stateDir: ${JSON.stringify(stateDir)}, clock });
-    const announce = setInterval(() => {
-      if (!op.manager.isReady()) return;
-      clearInterval(announce);
-      process.stdout.write('ready\\n');
-    }, 20);
-    const reason = await op.done;
-    process.exit(reason === 'error' ? 1 : 0);
-  `;
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
-  ready = new Promise<void>((done) => {
-    let out = '';
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready')) done();
-    });
-    proc.once('exit', () => done());
-  });
-  return proc;
+  const started = spawnOperator({ kubeconfigPath: env.kubeconfigPath, stateDir, offsetMs });
+  ready = started.ready;
+  return started.proc;
 }
 
 async function stopOperator(signal: NodeJS.Signals): Promise<void> {

@@ -19,7 +19,7 @@
  * Nothing about sites, network or numbers changes. `reseller` is the reseller's identity
  * (`namespace/name`), as `occupier` is the customer's.
  */
-import { Occupier, parseResource, PLAN_ACTIONS, Site } from '../../api/index.ts';
+import { PLAN_ACTIONS } from '../../api/index.ts';
 import type { CustomerMoveResource, OccupierResource, Operation, SiteResource, SiteSpec } from '../../api/index.ts';
 import { planCustomerMove } from '../../planner/customermove.ts';
 import type { CustomerMovePlan } from '../../planner/customermove.ts';
@@ -29,6 +29,7 @@ import { itemId, planProvisioning } from '../../planner/provision.ts';
 import type { DesiredItem } from '../../planner/provision.ts';
 import type { Failure, PlanItem } from '../../planner/types.ts';
 import { summarize } from '../../planner/types.ts';
+import { parsedOccupier, parsedSite } from '../orders/parsed.ts';
 import type { OrderPlan, OrderPlugin, PlannedStep } from '../orders/plugin.ts';
 import { OccupierDecommissioned } from '../sitemove/plugin.ts';
 
@@ -59,21 +60,6 @@ export interface CustomerMovePluginDeps {
 const identityOf = (o: OccupierResource): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 const ensure = (capability: Operation['capability'], type: string, key: string, spec: Record<string, unknown>): Operation => ({ op: 'ensure', capability, type, key, spec });
 
-function parsedOccupier(o: OccupierResource): OccupierResource {
-  try {
-    return { ...o, spec: parseResource(Occupier, o).spec };
-  } catch {
-    return o;
-  }
-}
-
-function parsedSite(s: SiteResource): SiteSpec {
-  try {
-    return parseResource(Site, s).spec;
-  } catch {
-    return s.spec;
-  }
-}
 
 /**
  * "The reseller must already have the same services provisioned to it": the reseller's site

@@ -19,7 +19,7 @@
  *
  * planSiteMove has no source step for users; this plug-in adds `users` after `occupancies`.
  */
-import { Occupier, parseResource, PLAN_ACTIONS, Site } from '../../api/index.ts';
+import { PLAN_ACTIONS } from '../../api/index.ts';
 import type { OccupierResource, OccupierSpec, Operation, SiteMoveResource, SiteResource, SiteSpec } from '../../api/index.ts';
 import type { SiteEntry } from '../../planner/classify.ts';
 import { localDate } from '../../planner/dates.ts';
@@ -34,6 +34,7 @@ import type { SiteMovePlan, SiteMoveStep } from '../../planner/sitemove.ts';
 import type { Failure, PlanItem } from '../../planner/types.ts';
 import { summarize } from '../../planner/types.ts';
 import { listItems } from '../execute.ts';
+import { parsedOccupier, parsedSite } from '../orders/parsed.ts';
 import type { OrderPlan, OrderPlugin, PlannedStep } from '../orders/plugin.ts';
 import { NOTIFY_STEP } from '../orders/tasks.ts';
 
@@ -103,21 +104,6 @@ export interface SiteMoveOps {
   steps: PlannedStep[];
 }
 
-function parsedOccupier(o: OccupierResource): OccupierResource {
-  try {
-    return { ...o, spec: parseResource(Occupier, o).spec };
-  } catch {
-    return o;
-  }
-}
-
-function parsedSite(s: SiteResource): SiteSpec {
-  try {
-    return parseResource(Site, s).spec;
-  } catch {
-    return s.spec;
-  }
-}
 
 function compact(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
