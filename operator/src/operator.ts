@@ -27,6 +27,7 @@ import type { DriverResolver } from './controllers/execute.ts';
 import {
   apiRateLimiter,
   Cache,
+  closePool,
   Controller,
   createLogger,
   generationChanged,
@@ -254,6 +255,9 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   ]);
   addOrderController(DECOMMISSION_KIND, decommissions, decommissionPlugin);
 
-  const done = manager.run().finally(() => drivers.close());
+  const done = manager.run().finally(async () => {
+    await drivers.close();
+    await closePool(kc);
+  });
   return { manager, drivers, done, stop: () => manager.stop() };
 }

@@ -24,6 +24,7 @@ import {
 import type { Logger } from 'pino';
 import { realClock, type Clock } from './clock.ts';
 import { errorMessage } from './errors.ts';
+import { pooledKubeConfig } from './pool.ts';
 import { makeRateLimitedApiClient, type TokenBucket } from './ratelimit.ts';
 import { silentLogger } from './logging.ts';
 
@@ -125,7 +126,7 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
     this.log = (opts.logger ?? silentLogger()).child({ cache: this.describe() });
     this.indexers = new Map(Object.entries(opts.indexers ?? {}));
     for (const name of this.indexers.keys()) this.indexes.set(name, new Map());
-    this.watch = new GuardedWatch(opts.kubeConfig);
+    this.watch = new GuardedWatch(pooledKubeConfig(opts.kubeConfig));
     const listFn = this.makeListFn();
     this.informer = new ListWatch<T>(
       resourcePath(opts.resource, opts.namespace),

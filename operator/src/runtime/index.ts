@@ -35,3 +35,4 @@ export { RuntimeMetrics, defaultMetrics, RECONCILE_RESULTS, type ReconcileResult
 export { TokenBucket, ItemExponentialBackoff, ControllerRateLimiter, makeRateLimitedApiClient, apiRateLimiter, rateLimitMiddleware, type RateLimiter } from './ratelimit.ts';
 export { createLogger, silentLogger, type Logger } from './logging.ts';
 export { realClock, FakeClock, type Clock } from './clock.ts';
+export { pooledKubeConfig, closePool, POOL_CONNECTIONS } from './pool.ts';

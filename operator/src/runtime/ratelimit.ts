@@ -14,6 +14,7 @@ import {
   Observable,
 } from '@kubernetes/client-node';
 import { realClock, type Clock } from './clock.ts';
+import { pooledKubeConfig } from './pool.ts';
 
 export interface TokenBucketOptions {
   qps: number;
@@ -177,7 +178,8 @@ export function makeRateLimitedApiClient<T>(kc: KubeConfig, api: ApiConstructor<
   const bucket = opts.bucket ?? apiRateLimiter({ ...(opts.qps !== undefined ? { qps: opts.qps } : {}), ...(opts.burst !== undefined ? { burst: opts.burst } : {}) });
   const config = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: kc },
+    // One keep-alive pool per KubeConfig (pool.ts says why).
+    authMethods: { default: pooledKubeConfig(kc) },
     middleware: [rateLimitMiddleware(bucket)],
   });
   return new api(config);
