@@ -186,10 +186,17 @@ describe('operator killed at random points during customer moves', () => {
       }
       // Killed at a random moment once it is up (so every life makes some progress).
       await ready;
-      await new Promise((r) => setTimeout(r, 150 + Math.floor(random() * 1100)));
+      const running = (list: Obj[]): boolean => list.some((o) => ((o.status as { tasks?: { state: string }[] } | undefined)?.tasks ?? []).some((t) => t.state === 'Running'));
+      if (killsMidStep === 0) {
+        // Until one kill has landed mid-step, aim: kill as soon as a step is under way (up to 5 s).
+        const deadline = Date.now() + 5_000;
+        while (Date.now() < deadline && !running(await items('customermoves'))) await new Promise((r) => setTimeout(r, 10));
+      } else {
+        await new Promise((r) => setTimeout(r, 150 + Math.floor(random() * 1100)));
+      }
       const moves = await items('customermoves');
       if (moves.some((o) => phaseOf(o) === 'Running')) killsWhileRunning++;
-      if (moves.some((o) => ((o.status as { tasks?: { state: string }[] } | undefined)?.tasks ?? []).some((t) => t.state === 'Running'))) killsMidStep++;
+      if (running(moves)) killsMidStep++;
       await stopOperator('SIGKILL');
       kills++;
       child = startOperatorProcess();
