@@ -2,7 +2,8 @@
  * The runtime against the project's API server (embedded, or a real kube-apiserver), through
  * the real client-node client.
  */
-import { KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cache,
@@ -14,6 +15,8 @@ import {
   Manager,
   RuntimeMetrics,
   finalizer,
+  makeRateLimitedApiClient,
+  pooledKubeConfig,
   updateStatus,
   silentLogger,
   type ReconcileContext,
@@ -430,5 +433,31 @@ describe('manager', () => {
     expect(text).toContain('occupier_operator_workqueue_adds_total{name="gizmo"} 1');
     await manager.stop();
     expect(await run).toBe('stopped');
+  });
+});
+
+describe('one keep-alive connection pool per KubeConfig', () => {
+  it('60 requests from two API clients of one KubeConfig open a handful of connections, not one each', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(tc.kc.exportConfig());
+    expect(pooledKubeConfig(kc)).toBe(pooledKubeConfig(kc));
+    expect(pooledKubeConfig(pooledKubeConfig(kc))).toBe(pooledKubeConfig(kc));
+    let connects = 0;
+    const onConnect = (): void => void connects++;
+    // undici reports every new connection on this channel (its diagnostics_channel API).
+    subscribe('undici:client:connected', onConnect);
+    try {
+      const ns = await namespace();
+      const a = makeRateLimitedApiClient(kc, CoreV1Api, { qps: 1000, burst: 1000 });
+      const b = makeRateLimitedApiClient(kc, CoreV1Api, { qps: 1000, burst: 1000 });
+      for (let i = 0; i < 30; i++) {
+        await a.listNamespacedConfigMap({ namespace: ns });
+        await b.readNamespace({ name: ns });
+      }
+    } finally {
+      unsubscribe('undici:client:connected', onConnect);
+    }
+    expect(connects).toBeGreaterThan(0);
+    expect(connects).toBeLessThanOrEqual(3);
   });
 });
