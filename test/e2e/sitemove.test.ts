@@ -308,6 +308,10 @@ describe('SiteMove', () => {
     const waiting = await waitOccupier('later', 'MoveScheduled', (o) => phaseOf(o) === 'MoveScheduled');
     expect(ost(waiting).activeOrder).toEqual({ kind: 'SiteMove', name: 'later' });
     expect(keys(B, 'billing', 'contract', 'later')).toEqual([]);
+    // The series the chart's alerts read (OrderScheduleMissed, OrderStuck) cover a SiteMove as a Decommission.
+    const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
+    expect(metrics).toContain(`occupier_operator_order_scheduled_timestamp_seconds{kind="SiteMove",namespace="${NS}",name="later"} ${Date.parse('2027-01-12T23:59:52Z') / 1000}`);
+    expect(metrics).toMatch(/occupier_operator_orders\{kind="SiteMove",phase="Scheduled"\} [1-9]/);
 
     const mid = await until('DestinationReady', async () => {
       const o = await order('later');
@@ -319,6 +323,8 @@ describe('SiteMove', () => {
     expect(keys(A, 'telephony', 'number', 'later')).toEqual(numbersOf(occ));
     expect(keys(B, 'telephony', 'number', 'later')).toEqual([]);
 
+    const running = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
+    expect(running).toMatch(new RegExp(`occupier_operator_order_started_timestamp_seconds\\{kind="SiteMove",namespace="${NS}",name="later"\\} \\d+`));
     const done = await waitPhase('later', 'Succeeded', 40_000);
     expect(Date.parse(task(done, A, 'telephony')?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse('2027-01-13T00:00:00Z'));
     expectSourceEnded(A, occ, 'released');
