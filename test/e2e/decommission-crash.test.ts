@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
 import { withCluster } from '../support/cluster.ts';
-import { stopProcess } from '../support/process.ts';
+import { seededRandom, stopProcess } from '../support/process.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { decommission, manifest, NS, Objects, occupier, phaseOf, site, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
@@ -78,11 +78,7 @@ describe('operator killed at random points during decommissions', () => {
     await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index, { latencyMs: '30' }))));
     await kubectl(['apply', '-f', '-'], manifest(...Array.from({ length: RUNS }, (_, n) => decommission(`crash-${n}`, `crash-${n}`))));
 
-    let seed = 42;
-    const random = (): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seededRandom(42);
     let kills = 0;
     let killsWhileRunning = 0;
     for (;;) {

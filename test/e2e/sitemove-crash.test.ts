@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
 import { withCluster } from '../support/cluster.ts';
-import { spawnOperator, stopProcess } from '../support/process.ts';
+import { seededRandom, spawnOperator, stopProcess } from '../support/process.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { manifest, NS, Objects, occupier, phaseOf, site, siteMove, until } from '../support/estate.ts';
 import type { Obj, OccupierShape } from '../support/estate.ts';
@@ -114,11 +114,7 @@ describe('operator killed at random points during site moves', () => {
     await kubectl(['apply', '-f', '-'], manifest(...Array.from({ length: RUNS }, (_, n) => siteMove(nameOf(n), nameOf(n), FROM.name, TO.name, { scheduledAt, telephony: telephonyOf(n), spaces: spacesOf(n) }))));
     child = startOperatorProcess(offsetMs);
 
-    let seed = 7;
-    const random = (): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seededRandom(7);
     let kills = 0;
     let killsWhileRunning = 0;
     /** Kills while some step was under way (as last persisted). */

@@ -57,3 +57,12 @@ export function spawnOperator(opts: { kubeconfigPath: string; stateDir: string; 
   });
   return { proc, ready };
 }
+
+/** A seeded pseudo-random number generator in [0, 1) (an LCG): a crash test's kill moments repeat run after run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
