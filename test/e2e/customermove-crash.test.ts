@@ -23,7 +23,7 @@ import { withCluster } from '../support/cluster.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { manifest, NS, Objects, occupier, phaseOf, site, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
-import { spawnOperator, stopProcess } from '../support/process.ts';
+import { seededRandom, spawnOperator, stopProcess } from '../support/process.ts';
 
 const RUNS = Number(process.env.CRASH_RUNS ?? 20);
 const MAX_KILLS = Number(process.env.CRASH_KILLS ?? 8);
@@ -161,11 +161,7 @@ describe('operator killed at random points during customer moves', () => {
     await kubectl(['apply', '-f', '-'], manifest(...Array.from({ length: RUNS }, (_, n) => customerMove(n, iso(first + n * SPACING_MS)))));
     child = startOperatorProcess();
 
-    let seed = 11;
-    const random = (): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seededRandom(11);
     let kills = 0;
     let killsWhileRunning = 0;
     /** Kills while some step was under way (as last persisted). */
@@ -187,8 +183,9 @@ describe('operator killed at random points during customer moves', () => {
       // Killed at a random moment once it is up (so every life makes some progress).
       await ready;
       const running = (list: Obj[]): boolean => list.some((o) => ((o.status as { tasks?: { state: string }[] } | undefined)?.tasks ?? []).some((t) => t.state === 'Running'));
-      if (killsMidStep === 0) {
-        // Until one kill has landed mid-step, aim: kill as soon as a step is under way (up to 5 s).
+      if (killsMidStep === 0 || killsWhileRunning < 3) {
+        // Until one kill has landed mid-step and three while a move ran, aim: kill as soon as a
+        // step is under way (up to 5 s). Customer moves are short; random moments often miss them.
         const deadline = Date.now() + 5_000;
         while (Date.now() < deadline && !running(await items('customermoves'))) await new Promise((r) => setTimeout(r, 10));
       } else {
