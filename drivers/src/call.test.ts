@@ -47,6 +47,17 @@ describe('callDriver', () => {
     await expect(pending).rejects.toMatchObject({ code: 'Transient', reason: 'Cancelled' });
   });
 
+  it('cancels every call sharing one signal, and not those that already finished', async () => {
+    const controller = new AbortController();
+    const base = { driver: hung, capability: 'directory' as const, op: 'ensure' as const, timeoutMs: 60_000, signal: controller.signal };
+    const finished = await Promise.all(Array.from({ length: 10 }, () => callDriver(base, async () => 'done')));
+    const pending = Array.from({ length: 1_000 }, () => callDriver(base, () => new Promise(() => undefined)).catch((e: unknown) => e));
+    controller.abort();
+    const errors = await Promise.all(pending);
+    expect(finished).toEqual(Array.from({ length: 10 }, () => 'done'));
+    expect(errors.filter((e) => e instanceof DriverError && e.reason === 'Cancelled')).toHaveLength(1_000);
+  });
+
   it('records results by label and initialises every label to zero', async () => {
     const registry = new Registry();
     const metrics = new DriverMetrics(registry);
