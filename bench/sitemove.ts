@@ -74,6 +74,8 @@ async function run(name: string, occupierName: string, itemConcurrency: number):
   await kubectl(['apply', '-f', '-'], manifest(site(FROM.name, FROM.index, { latencyMs: String(latency) }), site(TO.name, TO.index, { latencyMs: String(latency) })));
   const op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir, orders: { itemConcurrency } });
   await until('operator ready', async () => op.manager.isReady(), 60_000);
+  // A running operator has long finished its startup resync (every occupier re-checked): measure that.
+  await until('startup resync settled', async () => op.manager.idle(), 120_000, 50);
   const before = op.drivers.backend.totals();
   const started = performance.now();
   await kubectl(['apply', '-f', '-'], manifest(move(occupierName, occupierName)));

@@ -18,6 +18,7 @@ import {
   makeRateLimitedApiClient,
   pooledKubeConfig,
   updateStatus,
+  putStatus,
   silentLogger,
   type ReconcileContext,
 } from '../../operator/src/runtime/index.ts';
@@ -251,6 +252,27 @@ describe('status writes', () => {
     // a mutator returning false writes nothing
     const same = await updateStatus(tc.gizmos, ns, 'c', () => false);
     expect(same.metadata?.resourceVersion).toBe(final.metadata?.resourceVersion);
+  });
+
+  it('putStatus: the whole status without copying the object; no write when unchanged; a conflict re-reads and checks again', async () => {
+    const ns = await namespace();
+    const created = await tc.gizmos.create(gizmo('p', {}, ns));
+    const unchanged = (want: string[]) => (st: { notes?: string[] } | undefined): boolean => JSON.stringify(st?.notes ?? []) === JSON.stringify(want);
+    const spec = created.spec;
+    const first = await putStatus(tc.gizmos, created, { notes: ['one'] }, unchanged(['one']));
+    expect(first.status?.notes).toEqual(['one']);
+    expect(created.spec).toBe(spec); // nothing of the caller's object was replaced or cloned into it
+    expect(created.status?.notes).toBeUndefined();
+    // unchanged: no write (same resourceVersion)
+    const again = await putStatus(tc.gizmos, first, { notes: ['one'] }, unchanged(['one']));
+    expect(again.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
+    // from the stale `created`: 409, re-read, and the re-read status already is the one wanted → no write
+    const stale = await putStatus(tc.gizmos, created, { notes: ['one'] }, unchanged(['one']));
+    expect(stale.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
+    // from the stale `created` with a new status: 409, re-read, written
+    const written = await putStatus(tc.gizmos, created, { notes: ['two'] }, unchanged(['two']));
+    expect((await tc.gizmos.get(ns, 'p')).status?.notes).toEqual(['two']);
+    expect(written.metadata?.resourceVersion).not.toBe(first.metadata?.resourceVersion);
   });
 });
 

@@ -51,7 +51,7 @@ export type StopReason = 'signal' | 'stopped' | 'lost-leadership' | 'error';
 /** What the manager needs of a cache (any `Cache<T>`). */
 export type ManagedCache = Pick<Cache, 'start' | 'stop' | 'waitForSync'>;
 /** What the manager needs of a controller (any `Controller<T>`). */
-export type ManagedController = Pick<Controller, 'start' | 'stop'>;
+export type ManagedController = Pick<Controller, 'start' | 'stop' | 'queue'>;
 type AnyCache = ManagedCache;
 type AnyController = ManagedController;
 
@@ -99,6 +99,11 @@ export class Manager {
 
   isLeader(): boolean {
     return this.elector ? this.elector.isLeader() : this.controllersRunning;
+  }
+
+  /** No controller has work queued or in flight (delayed re-queues do not count): the startup resync has settled. */
+  idle(): boolean {
+    return this.controllersRunning && this.controllers.every((c) => c.queue.len() === 0 && c.queue.inFlight() === 0);
   }
 
   /** Ready when caches are synced and, if leading (or without election), controllers run. */

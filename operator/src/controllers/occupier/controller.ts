@@ -14,7 +14,7 @@ import { Occupier, parseResource, Site, ValidationError } from '../../api/index.
 import type { OccupierPhase, OccupierResource, OccupierStatus, SiteResource, SiteSpec } from '../../api/index.ts';
 import { itemId, parseItemId, planProvisioning } from '../../planner/provision.ts';
 import type { DesiredItem } from '../../planner/provision.ts';
-import { finalizer, getCondition, isTrue, setCondition, TerminalError, updateStatus } from '../../runtime/index.ts';
+import { finalizer, getCondition, isTrue, setCondition, putStatus, TerminalError, updateStatus } from '../../runtime/index.ts';
 import type { Clock, ConditionInput, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import { executeItems, listItems } from '../execute.ts';
 import { archiveHistory } from '../records.ts';
@@ -206,18 +206,9 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
 
   /** Writes the whole status (this controller is its one writer); no write when nothing changed. */
   async function writeStatus(obj: OccupierResource, next: OccupierStatus): Promise<void> {
-    await updateStatus(
-      deps.client,
-      obj.metadata.namespace,
-      obj.metadata.name ?? '',
-      (fresh) => {
-        // Nothing changed (a re-reconcile, e.g. after a Site status update): no write.
-        if (fingerprint(next) === fingerprint(fresh.status ?? {})) return false;
-        fresh.status = next;
-        return true;
-      },
-      { current: obj },
-    );
+    // Nothing changed (a re-reconcile, e.g. after a Site status update): no write.
+    const wanted = fingerprint(next);
+    await putStatus(deps.client, obj, next, (stored) => wanted === fingerprint(stored ?? {}));
   }
 
   /** Sets one condition on the occupier's status (stamping observedGeneration when asked). */

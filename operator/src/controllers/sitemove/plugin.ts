@@ -148,8 +148,22 @@ const LEFTOVER: Record<string, { step: SiteMoveStep; kind: PlanItem['kind'] }> =
   'access/user': { step: 'users', kind: 'User' },
 };
 
+/**
+ * One pass asks for the ops twice (prerequisites, then plan) with the same inputs: computed once
+ * per gathered state (a 1,000-user plan is a tenth of a second).
+ */
+const opsOfPass = new WeakMap<SiteMoveGathered, { order: SiteMoveResource; occupier: OccupierResource; at: number; ops: SiteMoveOps }>();
+
 /** The plan with every item's operations fixed (pure). */
-export function siteMoveOps(order: SiteMoveResource, occupierIn: OccupierResource, gathered: SiteMoveGathered, now: Date): SiteMoveOps {
+export function siteMoveOps(order: SiteMoveResource, occupier: OccupierResource, gathered: SiteMoveGathered, now: Date): SiteMoveOps {
+  const seen = opsOfPass.get(gathered);
+  if (seen && seen.order === order && seen.occupier === occupier && seen.at === now.getTime()) return seen.ops;
+  const ops = computeSiteMoveOps(order, occupier, gathered, now);
+  opsOfPass.set(gathered, { order, occupier, at: now.getTime(), ops });
+  return ops;
+}
+
+function computeSiteMoveOps(order: SiteMoveResource, occupierIn: OccupierResource, gathered: SiteMoveGathered, now: Date): SiteMoveOps {
   const occupier = parsedOccupier(occupierIn);
   const spec = order.spec;
   const { from, to } = spec;
