@@ -11,6 +11,8 @@ import { DirectoryLockedError, startDevCluster } from '../devcluster/index.ts';
 import type { DevCluster } from '../devcluster/index.ts';
 import { startOperator } from '../operator.ts';
 import { createLogger } from '../runtime/index.ts';
+import { startWebhook } from '../webhook/index.ts';
+import type { CertMode, RunningWebhook } from '../webhook/index.ts';
 import { HELP, parseOptions, UsageError } from './options.ts';
 
 let options;
@@ -32,6 +34,11 @@ const log = createLogger({ level: options.logLevel });
 const inPod = process.env.KUBERNETES_SERVICE_HOST !== undefined;
 const defaultKubeconfig = join(homedir(), '.kube', 'config');
 const dev = options.dev || (options.kubeconfig === undefined && !inPod && !existsSync(defaultKubeconfig));
+
+if (dev && options.webhookLocal) {
+  process.stderr.write('occupier-operator: --webhook-local needs a real cluster (--kubeconfig): the embedded development cluster never calls admission webhooks\n');
+  process.exit(2);
+}
 
 let cluster: DevCluster | undefined;
 const kc = new KubeConfig();
@@ -73,11 +80,39 @@ const operator = startOperator({
       : {}),
 });
 
+// The admission webhook of orders (site access): local (url + own CA), mounted certificate
+// (cert-manager), or own CA in a Secret (in a cluster); else none, and the banner says so.
+const operatorNamespace = process.env.POD_NAMESPACE ?? options.leaseNamespace;
+const certMode: CertMode | undefined = dev
+  ? undefined
+  : options.webhookLocal
+    ? { kind: 'local' }
+    : options.webhookCertDir !== undefined
+      ? { kind: 'files', dir: options.webhookCertDir }
+      : options.webhookSecret !== undefined
+        ? { kind: 'secret', namespace: operatorNamespace, secretName: options.webhookSecret, serviceName: options.webhookService ?? options.webhookConfiguration }
+        : undefined;
+let webhook: RunningWebhook | undefined;
+if (certMode) {
+  try {
+    webhook = await startWebhook({ kubeConfig: kc, logger: log, port: options.webhookPort, certs: certMode, operatorNamespace, configurationName: options.webhookConfiguration });
+  } catch (err) {
+    process.stderr.write(`occupier-operator: cannot start the admission webhook: ${(err as Error).message}\n`);
+    await operator.stop();
+    process.exit(1);
+  }
+}
+const webhookLine = dev
+  ? 'site access: NOT enforced here — the embedded cluster has one all-powerful user and calls no admission webhook; the webhook enforces site access on real clusters only (npm start -- --kubeconfig <file> --webhook-local)'
+  : webhook
+    ? `admission webhook: serving on :${webhook.port}${webhook.url ? `, registered as ${webhook.url} (${options.webhookConfiguration}; removed on exit)` : ''}: site access is enforced`
+    : 'admission webhook: none registered (not in a cluster, no --webhook-local): site access is NOT checked when orders are applied; add --webhook-local to enforce it';
+
 // Announce readiness once caches are synced and controllers run (or a standby waits).
 const announce = setInterval(() => {
   if (!operator.manager.isReady()) return;
   clearInterval(announce);
-  const lines = [`occupier-operator ready (metrics, /healthz, /readyz on :${operator.manager.port ?? options.metricsPort})`];
+  const lines = [`occupier-operator ready (metrics, /healthz, /readyz on :${operator.manager.port ?? options.metricsPort})`, webhookLine];
   if (cluster) {
     const kcPath = relative(process.cwd(), cluster.kubeconfigPath) || cluster.kubeconfigPath;
     lines.push(
@@ -93,6 +128,7 @@ const announce = setInterval(() => {
 
 const reason = await operator.done;
 clearInterval(announce);
+await webhook?.stop();
 await cluster?.stop();
 log.info({ reason }, 'occupier-operator stopped');
 process.exit(reason === 'lost-leadership' || reason === 'error' ? 1 : 0);

@@ -23,6 +23,18 @@ export interface Options {
   /** Client-side rate limit of requests to the API server. */
   qps: number;
   burst: number;
+  /** Register the admission webhook with a loopback `url` and its own CA (envtest-style). */
+  webhookLocal: boolean;
+  /** Port of the webhook's HTTPS server (0 = random). */
+  webhookPort: number;
+  /** Directory of a mounted serving certificate (tls.crt, tls.key), e.g. cert-manager's. */
+  webhookCertDir: string | undefined;
+  /** Secret where the operator keeps its own webhook CA and certificate (in a cluster). */
+  webhookSecret: string | undefined;
+  /** Service the API server calls the webhook through (names in the certificate). */
+  webhookService: string | undefined;
+  /** Name of the webhook configurations (the chart's fullname). */
+  webhookConfiguration: string;
 }
 
 export const HELP = `occupier-operator — runs the lifecycle of occupiers (tenants) as Kubernetes resources
@@ -50,6 +62,20 @@ Flags (environment variable in brackets):
   --workers N               concurrent reconciles per controller               [OCCUPIER_WORKERS] (4)
   --kube-api-qps N          client-side limit of API requests per second       [OCCUPIER_KUBE_API_QPS] (200)
   --kube-api-burst N        burst above that limit                             [OCCUPIER_KUBE_API_BURST] (400)
+  --webhook-local           serve the admission webhook on loopback and register it with the cluster
+                            (url + its own CA as caBundle, envtest-style; removed on exit), so site
+                            access is enforced in local development as in production
+  --webhook-port N          port of the webhook's HTTPS server (0 = random)   [WEBHOOK_PORT] (9443)
+  --webhook-cert-dir DIR    serve the webhook with DIR/tls.crt, DIR/tls.key (e.g. cert-manager's),
+                            re-read when they change                           [WEBHOOK_CERT_DIR]
+  --webhook-secret NAME     serve the webhook with its own CA and certificate kept in this Secret
+                            (renewed before expiry; caBundle patched)         [WEBHOOK_SECRET_NAME]
+  --webhook-service NAME    Service the API server calls the webhook through [WEBHOOK_SERVICE_NAME]
+  --webhook-configuration NAME  name of the webhook configurations         [WEBHOOK_CONFIGURATION_NAME]
+                            (occupier-operator)
+                            Without any of these, outside a cluster, no webhook is served or registered.
+                            The embedded cluster never calls webhooks: site access is enforced on real
+                            clusters only.
   -h, --help                this text
 `;
 
@@ -91,6 +117,12 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         workers: { type: 'string' },
         'kube-api-qps': { type: 'string' },
         'kube-api-burst': { type: 'string' },
+        'webhook-local': { type: 'boolean' },
+        'webhook-port': { type: 'string' },
+        'webhook-cert-dir': { type: 'string' },
+        'webhook-secret': { type: 'string' },
+        'webhook-service': { type: 'string' },
+        'webhook-configuration': { type: 'string' },
       },
     });
   } catch (err) {
@@ -117,5 +149,11 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     workers: int('workers', v.workers ?? env.OCCUPIER_WORKERS, 4, 1),
     qps: int('kube-api-qps', v['kube-api-qps'] ?? env.OCCUPIER_KUBE_API_QPS, 200, 1),
     burst: int('kube-api-burst', v['kube-api-burst'] ?? env.OCCUPIER_KUBE_API_BURST, 400, 1),
+    webhookLocal: v['webhook-local'] ?? false,
+    webhookPort: int('webhook-port', v['webhook-port'] ?? env.WEBHOOK_PORT, 9443, 0),
+    webhookCertDir: v['webhook-cert-dir'] ?? env.WEBHOOK_CERT_DIR,
+    webhookSecret: v['webhook-secret'] ?? env.WEBHOOK_SECRET_NAME,
+    webhookService: v['webhook-service'] ?? env.WEBHOOK_SERVICE_NAME,
+    webhookConfiguration: v['webhook-configuration'] ?? env.WEBHOOK_CONFIGURATION_NAME ?? 'occupier-operator',
   };
 }

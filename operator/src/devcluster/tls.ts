@@ -55,10 +55,14 @@ function ipBytes(ip: string): Buffer {
 }
 
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
+const TEN_YEARS_MS = 10 * 365 * 86400_000;
+
+/** Names and lifetime of a certificate (defaults: the dev cluster's names, ten years). */
+export interface CertOptions { commonName?: string; validityMs?: number }
 
 function buildCert(opts: {
   subject: string; issuer: string; publicKey: KeyObject; signingKey: KeyObject; ca: boolean;
-  hosts: string[]; issuerKeyId: Buffer;
+  hosts: string[]; issuerKeyId: Buffer; validityMs?: number | undefined;
 }): string {
   const spki = opts.publicKey.export({ type: 'spki', format: 'der' });
   const keyId = createHash('sha1').update(spki).digest();
@@ -82,7 +86,7 @@ function buildCert(opts: {
     int(serial),
     ECDSA_SHA256,
     name(opts.issuer),
-    seq(time(new Date(now - 3600_000)), time(new Date(now + 10 * 365 * 86400_000))),
+    seq(time(new Date(now - 3600_000)), time(new Date(now + (opts.validityMs ?? TEN_YEARS_MS)))),
     name(opts.subject),
     spki,
     tlv(0xa3, seq(...exts)),
@@ -93,24 +97,27 @@ function buildCert(opts: {
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
-export function generateCa(): CertPair {
+export function generateCa(opts: CertOptions = {}): CertPair {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const cn = opts.commonName ?? 'occupier-devcluster-ca';
   const certPem = buildCert({
-    subject: 'occupier-devcluster-ca', issuer: 'occupier-devcluster-ca', publicKey, signingKey: privateKey,
-    ca: true, hosts: [], issuerKeyId: Buffer.alloc(0),
+    subject: cn, issuer: cn, publicKey, signingKey: privateKey,
+    ca: true, hosts: [], issuerKeyId: Buffer.alloc(0), validityMs: opts.validityMs,
   });
   return { certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
 /** Issues a server certificate signed by `ca` for localhost, 127.0.0.1, ::1 and `extraHosts`. */
-export function issueServerCert(ca: CertPair, extraHosts: string[] = []): CertPair {
+export function issueServerCert(ca: CertPair, extraHosts: string[] = [], opts: CertOptions = {}): CertPair {
   const caKey = createPrivateKey(ca.keyPem);
-  const caSpki = new X509Certificate(ca.certPem).publicKey.export({ type: 'spki', format: 'der' });
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const hosts = [...new Set(['localhost', '127.0.0.1', '::1', ...extraHosts.filter((h) => h && h !== '0.0.0.0' && h !== '::')])];
+  const caCert = new X509Certificate(ca.certPem);
+  const caSpki = caCert.publicKey.export({ type: 'spki', format: 'der' });
+  const issuer = /CN=([^\n]+)/.exec(caCert.subject)?.[1] ?? 'occupier-devcluster-ca';
   const certPem = buildCert({
-    subject: 'occupier-devcluster', issuer: 'occupier-devcluster-ca', publicKey, signingKey: caKey,
-    ca: false, hosts, issuerKeyId: createHash('sha1').update(caSpki).digest(),
+    subject: opts.commonName ?? 'occupier-devcluster', issuer, publicKey, signingKey: caKey,
+    ca: false, hosts, issuerKeyId: createHash('sha1').update(caSpki).digest(), validityMs: opts.validityMs,
   });
   return { certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }

@@ -24,6 +24,7 @@ import type { OrderMetrics } from './metrics.ts';
 import { INLINE_PLAN_BYTES, planItemsOf } from './planstore.ts';
 import type { PlanStore } from './planstore.ts';
 import type { AnyOrder, OrderPlan, OrderPlugin, RunEnv } from './plugin.ts';
+import { requesterChange } from './requester.ts';
 import { runTasks } from './runner.ts';
 import { scheduleGate } from './schedule.ts';
 import { initialTasks, NOTIFY_STEP, resetFailed } from './tasks.ts';
@@ -402,6 +403,8 @@ function stepFor<R extends AnyOrder, G>(deps: EngineDeps<R, G>, order: R, ctx: R
 }
 
 async function apply<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileResult | void> {
+  const requester = requesterChange(s.order);
+  if (requester) await s.write(requester);
   const { deps, order } = s;
   const phase = order.status?.phase;
   if (phase === 'Succeeded') return undefined;
