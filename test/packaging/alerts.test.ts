@@ -2,13 +2,14 @@
  * The chart's PrometheusRule: its groups, as rendered, must pass `promtool check rules`,
  * and `promtool test rules` with charts/occupier-operator/tests/alerts.test.yaml must fire
  * every alert (and show each one not firing). Every alert has a severity, a summary, a
- * description and a runbook section in the chart README.
+ * description, and a runbook section in docs/runbooks.md that its runbook_url points at.
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { anchorOf, runbookAnchors, runbookSection } from './runbooks.ts';
 import { CHART_DIR, ROOT, helmTemplate, one, run } from './tools.ts';
 import type { Values } from './tools.ts';
 
@@ -57,15 +58,39 @@ function promtoolWorkdir(values: Values = {}): string {
 describe('PrometheusRule', () => {
   const rules = ruleGroups().flatMap((g) => g.rules);
 
-  it('has every alert, each with a severity, a summary, a description and a runbook in the README', () => {
+  it('has every alert, each with a severity, a summary and a description', () => {
     expect(rules.map((r) => r.alert)).toEqual(ALERTS);
-    const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
     for (const rule of rules) {
       expect(['critical', 'warning', 'info'], rule.alert).toContain(rule.labels?.severity);
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
       expect(rule.annotations?.description, rule.alert).toBeTruthy();
-      expect(readme, `README runbook for ${rule.alert}`).toContain(`\n### ${rule.alert}\n`);
     }
+  });
+
+  it('points every alert at its runbook in docs/runbooks.md by default, a section that exists and says what to run', () => {
+    const anchors = runbookAnchors();
+    for (const rule of rules) {
+      const url = rule.annotations?.runbook_url ?? '';
+      expect(url, rule.alert).toBe(`docs/runbooks.md#${rule.alert.toLowerCase()}`);
+      expect(anchors, `docs/runbooks.md has a section for ${rule.alert}`).toContain(url.split('#')[1]);
+      expect(anchorOf(rule.alert)).toBe(url.split('#')[1]);
+      const section = runbookSection(rule.alert);
+      for (const part of ['**What it means.**', '**What to run.**', '**When to raise a case.**', '```sh']) expect(section, `${rule.alert}: ${part}`).toContain(part);
+      // Namespaced commands name their namespace.
+      for (const cmd of section.split('\n').filter((l) => /^kubectl (get|describe|logs|annotate|delete|edit|port-forward) /.test(l))) {
+        if (!/ -A\b|get sites|auth can-i/.test(cmd)) expect(cmd, `${rule.alert}: ${cmd}`).toMatch(/^kubectl -n \$\w+ /);
+      }
+    }
+    expect(runbookSection('NoSuchAlert')).toBe('');
+  });
+
+  it('leaves runbook_url out with runbookBaseURL empty', () => {
+    for (const rule of ruleGroups({ prometheusRule: { runbookBaseURL: '' } }).flatMap((g) => g.rules)) expect(rule.annotations?.runbook_url, rule.alert).toBeUndefined();
+  });
+
+  it('the chart README links every alert to its runbook', () => {
+    const readme = readFileSync(join(CHART_DIR, 'README.md'), 'utf8');
+    for (const alert of ALERTS) expect(readme).toContain(`(../../docs/runbooks.md#${alert.toLowerCase()})`);
   });
 
   it('uses only metrics the operator defines', () => {

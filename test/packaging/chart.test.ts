@@ -186,6 +186,7 @@ describe('default values', () => {
         'PodDisruptionBudget',
         'ServiceMonitor',
         'PrometheusRule',
+        'ConfigMap', // the Grafana dashboard
       ].sort(),
     );
   });
