@@ -31,8 +31,16 @@ describe('command line', () => {
     expect(() => parseOptions(argv, {})).toThrow(msg);
   });
 
+  it('webhook: off unless asked; --webhook-local, --webhook-port, and the chart\'s environment', () => {
+    const o = parseOptions([], {});
+    expect(o).toMatchObject({ webhookLocal: false, webhookPort: 9443, webhookCertDir: undefined, webhookSecret: undefined, webhookConfiguration: 'occupier-operator' });
+    expect(parseOptions(['--webhook-local', '--webhook-port', '0'], {})).toMatchObject({ webhookLocal: true, webhookPort: 0 });
+    expect(parseOptions([], { WEBHOOK_PORT: '9444', WEBHOOK_SECRET_NAME: 'wh-tls', WEBHOOK_SERVICE_NAME: 'wh', WEBHOOK_CONFIGURATION_NAME: 'occ' })).toMatchObject({ webhookPort: 9444, webhookSecret: 'wh-tls', webhookService: 'wh', webhookConfiguration: 'occ' });
+    expect(() => parseOptions(['--webhook-port', 'x'], {})).toThrow(/--webhook-port/);
+  });
+
   it('documents every flag in --help', () => {
-    for (const flag of ['--dev', '--kubeconfig', '--data-dir', '--driver-state-dir', '--port', '--fresh', '--namespace', '--leader-elect', '--lease-namespace', '--metrics-port', '--log-level', '--workers', '--kube-api-qps', '--kube-api-burst']) {
+    for (const flag of ['--webhook-local', '--webhook-port', '--webhook-cert-dir', '--webhook-secret', '--webhook-service', '--webhook-configuration', '--dev', '--kubeconfig', '--data-dir', '--driver-state-dir', '--port', '--fresh', '--namespace', '--leader-elect', '--lease-namespace', '--metrics-port', '--log-level', '--workers', '--kube-api-qps', '--kube-api-burst']) {
       expect(HELP).toContain(flag);
     }
   });

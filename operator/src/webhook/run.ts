@@ -16,7 +16,7 @@ import type { Clock, EventRecorder, Logger } from '../runtime/index.ts';
 import { subjectAccessReview } from './access.ts';
 import { patched } from './admission.ts';
 import { ensureCertSecret, watchCertificateFiles } from './certs.ts';
-import type { CertPolicy } from './certs.ts';
+import type { CertPolicy, CertStatus } from './certs.ts';
 import { validateOrder } from './orders.ts';
 import { DEFAULT_CONFIGURATION_NAME, patchCaBundle, registerWebhooks, unregisterWebhooks } from './register.ts';
 import { requesterPatch } from './requester.ts';
@@ -128,19 +128,26 @@ export async function startWebhook(opts: WebhookOptions): Promise<RunningWebhook
       const ns = m.namespace;
       const hosts = [m.serviceName, `${m.serviceName}.${ns}`, `${m.serviceName}.${ns}.svc`, `${m.serviceName}.${ns}.svc.cluster.local`];
       const ref = { namespace: ns, name: m.secretName };
-      const pass = async (): Promise<Date> => {
+      const check = async (): Promise<CertStatus> => {
         const st = await ensureCertSecret(core, ref, hosts, new Date(clock.now()), opts.certPolicy);
         if (st.change !== 'none') {
           log.info({ secret: `${ns}/${m.secretName}`, change: st.change, why: st.why, renewAt: st.renewAt.toISOString() }, 'webhook certificate written');
           const secret = await core.readNamespacedSecret(ref);
           void opts.events?.normal(secret, st.change === 'created' ? 'CertificateCreated' : 'CertificateRenewed', `webhook serving certificate ${st.change}${st.why ? ` (${st.why})` : ''}; next renewal ${st.renewAt.toISOString()}`);
         }
-        server?.setCertificate(st.certs.serving);
+        return st;
+      };
+      const inject = async (st: CertStatus): Promise<Date> => {
         const changed = await patchCaBundle(admission, name, st.certs.caBundle);
         if (changed.length) log.info({ configurations: changed }, 'webhook caBundle patched');
         return st.renewAt;
       };
-      const first = await ensureCertSecret(core, ref, hosts, new Date(clock.now()), opts.certPolicy);
+      const pass = async (): Promise<Date> => {
+        const st = await check();
+        server.setCertificate(st.certs.serving);
+        return inject(st);
+      };
+      const first = await check();
       server = await startWebhookServer({ port: opts.port, certificate: first.certs.serving, handlers, logger: log });
       let timer: NodeJS.Timeout | undefined;
       let stopped = false;
@@ -155,7 +162,7 @@ export async function startWebhook(opts: WebhookOptions): Promise<RunningWebhook
         }, wait);
         timer.unref();
       };
-      await pass().then(loop, (err: unknown) => {
+      await inject(first).then(loop, (err: unknown) => {
         log.error({ err: errorMessage(err) }, `cannot patch caBundle of the webhook configurations ${name}; retrying in 30 s`);
         loop(new Date(clock.now() + 30_000));
       });
