@@ -78,6 +78,8 @@ export class DriverRegistry {
   readonly metrics: DriverMetrics | undefined;
   private readonly ownsBackend: boolean;
   private readonly drivers = new Map<string, Driver>();
+  /** The same drivers by the ref object asked with (refs are read-only: cached Sites). */
+  private byRef = new WeakMap<DriverRef, Driver>();
   private readonly options: DriverRegistryOptions;
 
   constructor(options: DriverRegistryOptions = {}) {
@@ -92,12 +94,16 @@ export class DriverRegistry {
 
   /** The driver for a driverRef (one instance per distinct driverRef). */
   driverFor(ref: DriverRef): Driver {
+    // Every call of a step asks with the same (cached Site's) ref object: no hashing then.
+    const known = this.byRef.get(ref);
+    if (known) return known;
     const id = fingerprint(ref);
     let driver = this.drivers.get(id);
     if (!driver) {
       driver = this.create(ref);
       this.drivers.set(id, driver);
     }
+    this.byRef.set(ref, driver);
     return driver;
   }
 
@@ -130,6 +136,7 @@ export class DriverRegistry {
   async close(): Promise<void> {
     await Promise.all([...this.drivers.values()].map((d) => d.close()));
     this.drivers.clear();
+    this.byRef = new WeakMap();
     if (this.ownsBackend) this.backend.close();
   }
 }

@@ -64,18 +64,18 @@ export async function patchStatus<T extends KubernetesObject>(client: ResourceCl
  * metadata and spec, which the server ignores on /status apart from the resourceVersion);
  * conflicts re-read and check again.
  */
-export async function putStatus<T extends KubernetesObject & { status?: S }, S>(
+export async function putStatus<T extends KubernetesObject & { status?: unknown }>(
   client: ResourceClient<T>,
   current: T,
-  next: S,
-  unchanged: (status: S | undefined) => boolean,
+  next: NonNullable<T['status']>,
+  unchanged: (status: T['status']) => boolean,
   maxRetries = 5,
 ): Promise<T> {
   const { namespace, name = '' } = current.metadata ?? {};
   for (let attempt = 0; ; attempt++) {
     if (unchanged(current.status)) return current;
     try {
-      return await client.replaceStatus({ ...current, status: next });
+      return await client.replaceStatus({ ...current, status: next } as T);
     } catch (err) {
       if (!isConflict(err) || attempt >= maxRetries) throw err;
       current = await client.get(namespace, name);

@@ -21,7 +21,7 @@ import type { DriverResolver, ItemResult } from '../execute.ts';
 import { awaitingApproval, blocked, blockedMessage, CONDITION, failed, milestone, REASON, retrying, running, scheduled, succeeded } from './conditions.ts';
 import type { StatusChange } from './conditions.ts';
 import type { OrderMetrics } from './metrics.ts';
-import { INLINE_PLAN_BYTES, planItemsOf } from './planstore.ts';
+import { INLINE_PLAN_BYTES, planItemsOf, savePlan } from './planstore.ts';
 import type { PlanStore } from './planstore.ts';
 import type { AnyOrder, OrderPlan, OrderPlugin, RunEnv } from './plugin.ts';
 import { requesterChange } from './requester.ts';
@@ -202,7 +202,7 @@ export async function freezePlan<R extends AnyOrder, G>(s: Step<R, G>, plan: Ord
   const base = { computedAt: rfc3339(at), summary: plan.summary, itemCount: items.length, counts, ...(plan.unmatched?.length ? { unmatched: plan.unmatched } : {}) };
   const store = s.deps.planStore;
   if (!store || Buffer.byteLength(JSON.stringify(items)) <= (s.deps.inlinePlanBytes ?? INLINE_PLAN_BYTES)) return { ...base, items };
-  return { ...base, stored: await store.save(s.order, items) };
+  return { ...base, stored: await savePlan(store, s.order, items) };
 }
 
 

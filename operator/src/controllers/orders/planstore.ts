@@ -10,7 +10,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import type { OrderStatus } from '../../api/index.ts';
 import type { PlanItem } from '../../planner/types.ts';
-import { isNotFound } from '../../runtime/index.ts';
+import { isConflict, isNotFound } from '../../runtime/index.ts';
 import type { AnyOrder } from './plugin.ts';
 
 /** Plans up to this size (JSON bytes) stay inline in status. */
@@ -61,13 +61,17 @@ export function configMapPlanStore(core: CoreV1Api): PlanStore {
           binaryData: { [KEY]: gz.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES).toString('base64') },
         };
         try {
-          const existing = await core.readNamespacedConfigMap({ name, namespace });
-          if (existing.metadata?.annotations?.[SHA_ANNOTATION] === sha) continue;
-          // A plan made before a crash, never started: replace it (the ConfigMap is immutable).
-          await core.deleteNamespacedConfigMap({ name, namespace });
+          await core.createNamespacedConfigMap({ namespace, body });
+          continue;
         } catch (err) {
-          if (!isNotFound(err)) throw err;
+          if (!isConflict(err)) throw err; // 409 AlreadyExists
         }
+        const existing = await core.readNamespacedConfigMap({ name, namespace });
+        if (existing.metadata?.annotations?.[SHA_ANNOTATION] === sha) continue;
+        // A plan made before a crash, never started: replace it (the ConfigMap is immutable).
+        await core.deleteNamespacedConfigMap({ name, namespace }).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        });
         await core.createNamespacedConfigMap({ namespace, body });
       }
       return { configMaps: names, sha256: sha };
@@ -87,8 +91,20 @@ export function configMapPlanStore(core: CoreV1Api): PlanStore {
   };
 }
 
-/** Recently loaded plans by SHA-256: running orders look at theirs on every pass. */
+/** Recently saved or loaded plans by SHA-256: running orders look at theirs on every pass. */
 const loaded = new Map<string, PlanItem[]>();
+
+function remember(sha: string, items: PlanItem[]): void {
+  loaded.set(sha, items);
+  if (loaded.size > 32) loaded.delete(loaded.keys().next().value ?? '');
+}
+
+/** Saves a plan and keeps it at hand: the run that follows need not read it back. */
+export async function savePlan(store: PlanStore, order: AnyOrder, items: PlanItem[]): Promise<Stored> {
+  const stored = await store.save(order, items);
+  remember(stored.sha256, items);
+  return stored;
+}
 
 /** The frozen plan items of an order: inline in status, or loaded (once) from the plan store. */
 export async function planItemsOf(order: AnyOrder, store: PlanStore | undefined): Promise<PlanItem[]> {
@@ -99,7 +115,6 @@ export async function planItemsOf(order: AnyOrder, store: PlanStore | undefined)
   if (cached) return cached;
   if (!store) throw new Error(`the plan of ${order.kind} ${order.metadata.namespace}/${order.metadata.name} is in ConfigMap(s) ${plan.stored.configMaps.join(', ')} but no plan store is configured`);
   const items = await store.load(order, plan.stored);
-  loaded.set(plan.stored.sha256, items);
-  if (loaded.size > 32) loaded.delete(loaded.keys().next().value ?? '');
+  remember(plan.stored.sha256, items);
   return items;
 }
