@@ -246,10 +246,20 @@ export interface Driver {
 export function stableJson(value: unknown): string {
   if (value === undefined) return 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  // One string built in place (no filter/map/join arrays): every driver call hashes its spec.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + stableJson(value[i]);
+    return `${out}]`;
+  }
   const rec = value as Record<string, unknown>;
-  const keys = Object.keys(rec).filter((k) => rec[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(rec[k])}`).join(',')}}`;
+  let out = '{';
+  for (const k of Object.keys(rec).sort()) {
+    const v = rec[k];
+    if (v === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${stableJson(v)}`;
+  }
+  return `${out}}`;
 }
 
 /**
