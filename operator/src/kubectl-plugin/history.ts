@@ -46,6 +46,12 @@ export interface HistoryView {
   events: EventRow[];
 }
 
+/** Neither the Occupier nor any order of it exists. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFound';
+  readonly code = 'NotFound' as const;
+}
+
 const iso = (v: unknown): string | undefined => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : undefined);
 
 async function listOrders(session: Session, kind: OrderKind): Promise<AnyOrder[]> {
@@ -118,12 +124,6 @@ export async function historyView(session: Session, name: string): Promise<Histo
     orders,
     events: eventRows(events.items.filter((e) => e.involvedObject.kind === 'Occupier')),
   };
-}
-
-/** Neither the Occupier nor any order of it exists. */
-export class NotFoundError extends Error {
-  override readonly name = 'NotFound';
-  readonly code = 'NotFound' as const;
 }
 
 const HISTORY_FIELDS = ['contracts', 'occupancies', 'services', 'callCharges', 'accessLogs', 'bookings'] as const;
