@@ -37,8 +37,8 @@ interface Started {
 let real: ClusterEnv | undefined;
 
 /**
- * Starts the operator and resolves once it prints `occupier-operator ready` (and the kubeconfig
- * path): `main.ts --dev` (the operator hosting the embedded cluster, both killed together) or,
+ * Starts the operator and resolves once it logs `occupier-operator ready` (JSON: stdout is a
+ * pipe) with the kubeconfig path: `main.ts --dev` (the operator hosting the embedded cluster, both killed together) or,
  * on the real kube-apiserver, `main.ts --kubeconfig` (only the operator is killed).
  */
 function startOperatorProcess(port: number): Promise<Started> {
@@ -57,7 +57,7 @@ function startOperatorProcess(port: number): Promise<Started> {
   return new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`operator not ready within 30 s:\n${out}\n${err}`)), 30_000);
     const check = (): void => {
-      const kc = real ? real.kubeconfigPath : /^kubeconfig: (.+)$/m.exec(out)?.[1];
+      const kc = real ? real.kubeconfigPath : /"kubeconfig":"([^"]+)"/.exec(out)?.[1];
       if (out.includes('occupier-operator ready') && kc) {
         clearTimeout(timer);
         res({ child, kubeconfig: kc.trim(), output: () => `${out}\n${err}` });

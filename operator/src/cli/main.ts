@@ -13,6 +13,7 @@ import { startOperator } from '../operator.ts';
 import { createLogger } from '../runtime/index.ts';
 import { startWebhook } from '../webhook/index.ts';
 import type { CertMode, RunningWebhook } from '../webhook/index.ts';
+import { banner, loggerOptions, resolveLogFormat } from './banner.ts';
 import { HELP, parseOptions, UsageError } from './options.ts';
 
 let options;
@@ -30,8 +31,10 @@ if (options.help) {
   process.exit(0);
 }
 
-const log = createLogger({ level: options.logLevel });
 const inPod = process.env.KUBERNETES_SERVICE_HOST !== undefined;
+// JSON in a pod or when stdout is not a terminal; pino-pretty and a banner for a person.
+const logFormat = resolveLogFormat(options.logFormat, { isTTY: process.stdout.isTTY === true, inPod });
+const log = createLogger(loggerOptions(logFormat, options.logLevel, process.stdout.isTTY === true && !process.env.NO_COLOR));
 const defaultKubeconfig = join(homedir(), '.kube', 'config');
 const dev = options.dev || (options.kubeconfig === undefined && !inPod && !existsSync(defaultKubeconfig));
 
@@ -108,22 +111,27 @@ const webhookLine = dev
     ? `admission webhook: serving on :${webhook.port}${webhook.url ? `, registered as ${webhook.url} (${options.webhookConfiguration}; removed on exit)` : ''}: site access is enforced`
     : 'admission webhook: none registered (not in a cluster, no --webhook-local): site access is NOT checked when orders are applied; add --webhook-local to enforce it';
 
+/** A path as a person types it: relative under the current directory, else absolute. */
+const asTyped = (path: string): string => {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel === '' ? '.' : rel.startsWith('..') ? resolve(path) : rel;
+};
+
 // Announce readiness once caches are synced and controllers run (or a standby waits).
 const announce = setInterval(() => {
   if (!operator.manager.isReady()) return;
   clearInterval(announce);
-  const lines = [`occupier-operator ready (metrics, /healthz, /readyz on :${operator.manager.port ?? options.metricsPort})`, webhookLine];
-  if (cluster) {
-    const kcPath = relative(process.cwd(), cluster.kubeconfigPath) || cluster.kubeconfigPath;
-    lines.push(
-      `kubeconfig: ${cluster.kubeconfigPath}`,
-      'try:',
-      `  kubectl --kubeconfig ${kcPath} apply -k examples/`,
-      `  kubectl --kubeconfig ${kcPath} get tenancy -A`,
-      `  kubectl --kubeconfig ${kcPath} -n occupiers get occupiers -w`,
-    );
+  const metricsPort = operator.manager.port ?? options.metricsPort;
+  const kubeconfigPath = cluster?.kubeconfigPath ?? options.kubeconfig;
+  if (logFormat === 'pretty') {
+    const devCluster = cluster ? { url: cluster.url, dataDir: asTyped(resolve(options.dataDir)) } : undefined;
+    const kubeconfig = kubeconfigPath === undefined ? undefined : asTyped(kubeconfigPath);
+    // After the log lines already sent to the pretty printer's worker, not among them.
+    log.flush(() => process.stdout.write(banner({ metricsPort, kubeconfig, devCluster, extra: [webhookLine] })));
+  } else {
+    // One JSON line, whatever --log-level says (scripts and tests wait for it).
+    log.child({}, { level: 'info' }).info({ metricsPort, ...(kubeconfigPath !== undefined ? { kubeconfig: kubeconfigPath } : {}), ...(cluster ? { cluster: cluster.url } : {}), webhook: webhookLine }, 'occupier-operator ready');
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
 }, 100);
 
 const reason = await operator.done;

@@ -1,6 +1,9 @@
 /** Command-line flags and environment variables of `occupier-operator` (pure: no I/O). */
 import { parseArgs } from 'node:util';
 
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export interface Options {
   help: boolean;
   /** Run against the embedded development cluster. */
@@ -19,6 +22,8 @@ export interface Options {
   leaseNamespace: string;
   metricsPort: number;
   logLevel: string;
+  /** json, pretty (pino-pretty), or auto: pretty on a terminal outside a pod. */
+  logFormat: LogFormat;
   workers: number;
   /** Client-side rate limit of requests to the API server. */
   qps: number;
@@ -59,6 +64,8 @@ Flags (environment variable in brackets):
   --lease-namespace NS      namespace of the leader-election Lease             [POD_NAMESPACE] (default)
   --metrics-port N          port of /metrics, /healthz, /readyz (0 = random)   [OCCUPIER_METRICS_PORT] (8080)
   --log-level LEVEL         trace, debug, info, warn, error                    [OCCUPIER_LOG_LEVEL] (info)
+  --log-format FORMAT       json, pretty, or auto: pretty logs and a banner    [OCCUPIER_LOG_FORMAT] (auto)
+                            on a terminal, JSON in a pod or when piped
   --workers N               concurrent reconciles per controller               [OCCUPIER_WORKERS] (4)
   --kube-api-qps N          client-side limit of API requests per second       [OCCUPIER_KUBE_API_QPS] (200)
   --kube-api-burst N        burst above that limit                             [OCCUPIER_KUBE_API_BURST] (400)
@@ -91,6 +98,8 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   return n;
 }
 
+const isLogFormat = (v: string): v is LogFormat => (LOG_FORMATS as readonly string[]).includes(v);
+
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 /** Parses argv (without node and script) and the environment. */
@@ -114,6 +123,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         'lease-namespace': { type: 'string' },
         'metrics-port': { type: 'string' },
         'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
         workers: { type: 'string' },
         'kube-api-qps': { type: 'string' },
         'kube-api-burst': { type: 'string' },
@@ -133,6 +143,8 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   const envLeader = env.OCCUPIER_LEADER_ELECT;
   const logLevel = v['log-level'] ?? env.OCCUPIER_LOG_LEVEL ?? 'info';
   if (!LEVELS.has(logLevel)) throw new UsageError(`--log-level must be one of ${[...LEVELS].join(', ')}, got "${logLevel}"`);
+  const logFormat = v['log-format'] ?? env.OCCUPIER_LOG_FORMAT ?? 'auto';
+  if (!isLogFormat(logFormat)) throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"`);
   return {
     help: v.help ?? false,
     dev: v.dev ?? false,
@@ -146,6 +158,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     leaseNamespace: v['lease-namespace'] ?? env.POD_NAMESPACE ?? 'default',
     metricsPort: int('metrics-port', v['metrics-port'] ?? env.OCCUPIER_METRICS_PORT, 8080, 0),
     logLevel,
+    logFormat,
     workers: int('workers', v.workers ?? env.OCCUPIER_WORKERS, 4, 1),
     qps: int('kube-api-qps', v['kube-api-qps'] ?? env.OCCUPIER_KUBE_API_QPS, 200, 1),
     burst: int('kube-api-burst', v['kube-api-burst'] ?? env.OCCUPIER_KUBE_API_BURST, 400, 1),
