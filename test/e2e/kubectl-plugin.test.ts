@@ -36,6 +36,15 @@ const A = { name: 'kp-a', index: 1 };
 const B = { name: 'kp-b', index: 2 };
 /** A site whose driver fails every Wi-Fi device removal (permanently) until it is re-applied without the fault. */
 const F = { name: 'kp-f', index: 3 };
+/** A site that does not offer wifi-secure: a move there is Blocked with that service unmatched. */
+const C = { name: 'kp-c', index: 4 };
+
+function siteWithoutWifi(): Obj {
+  const o = site(C.name, C.index);
+  const spec = o.spec as { catalog: { services: { name: string }[] } };
+  spec.catalog.services = spec.catalog.services.filter((x) => x.name !== 'wifi-secure');
+  return o;
+}
 
 interface RunOpts {
   stdin?: string;
@@ -117,7 +126,7 @@ beforeAll(async () => {
   symlinkSync(SHIM, join(binDir, 'kubectl-occupier'));
   op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: 0, handleSignals: false, logger: silentLogger() });
   await kubectl(['create', 'namespace', NS]);
-  await kubectl(['apply', '-f', '-'], manifest(site(A.name, A.index), site(B.name, B.index), site(F.name, F.index, { failOnStep: 'wifi/device/remove' })));
+  await kubectl(['apply', '-f', '-'], manifest(site(A.name, A.index), site(B.name, B.index), site(F.name, F.index, { failOnStep: 'wifi/device/remove' }), siteWithoutWifi()));
   await until('operator ready', async () => op.manager.isReady());
 }, 120_000);
 
@@ -200,7 +209,7 @@ describe('kubectl occupier', () => {
     expect(wide.split('\n')[0]).toMatch(/NOT BEFORE\s+NEXT RETRY AT\s+STARTED\s+COMPLETED\s+LAST ERROR$/);
   });
 
-  it('approve refuses what the engine would ignore, naming the field and value', async () => {
+  it('approve and retry refuse what the engine would ignore, naming the field and value; a Scheduled order has no plan yet, a Blocked one shows what is unmatched', async () => {
     await readyOccupier('kp-auto', 2, A);
     await kubectl(['apply', '-f', '-'], manifest(siteMove('kp-auto', 'kp-auto', A.name, B.name, { scheduledAt: '2099-01-01T00:00:00Z' })));
     await waitPhase('sitemoves', 'kp-auto', 'Scheduled');
@@ -213,6 +222,18 @@ describe('kubectl occupier', () => {
     const retry = await plugin(['retry', 'sitemove/kp-auto', '-n', NS]);
     expect(retry).toMatchObject({ code: 1, stderr: 'error: sitemove occupiers/kp-auto is Scheduled: only a Failed order can be retried\n' });
     await kubectl(['-n', NS, 'delete', 'sitemove', 'kp-auto', '--wait=true', '--timeout=30s']);
+
+    // Blocked: the review shows what is unmatched and the Blocked message (every reason), no items yet.
+    await kubectl(['apply', '-f', '-'], manifest(siteMove('kp-auto-c', 'kp-auto', A.name, C.name)));
+    const blocked = await waitPhase('sitemoves', 'kp-auto-c', 'Blocked');
+    const message = conditionOf(blocked, 'Blocked')?.message ?? '';
+    expect(message).toContain('wifi-secure');
+    const text = await pluginOk(['plan', 'sitemove/kp-auto-c', '-n', NS]);
+    expect(text).toContain(`Plan: ${st(blocked).plan?.summary} (its items are listed once the prerequisites are met)`);
+    expect(text).toContain('Unmatched (the order is blocked until they are mapped or fixed): wifi-secure');
+    expect(text).toContain(`Blocked: ${message}`);
+    expect(text).not.toContain('Review ');
+    await kubectl(['-n', NS, 'delete', 'sitemove', 'kp-auto-c', '--wait=true', '--timeout=30s']);
   });
 
   it('a Decommission is approved only with the occupier name typed again (or --yes); failed, it is retried the same way; history shows its orders, record and events', async () => {

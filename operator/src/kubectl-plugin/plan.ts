@@ -121,9 +121,11 @@ const countLine = (out: Out, c: Record<Change, number>): string =>
 export function renderPlan(out: Out, v: PlanView): void {
   const o = v.order;
   out.write(`${out.paint('bold', `${o.kind} ${o.namespace}/${o.name}`)}   occupier ${o.occupier}   phase ${colourState(out, o.phase)}\n`);
-  if (v.source === 'none' && !v.summary) {
-    out.write(`\nNo plan yet: the plan is computed when the order is due (it is ${o.phase ?? 'not yet seen by the operator'}).\n`);
-    if (v.blocked) out.write(`Blocked: ${v.blocked}\n`);
+  if (v.source === 'none') {
+    // Blocked orders keep only the summary and what is unmatched; the items come once it can run.
+    if (v.summary) out.write(`Plan: ${v.summary} (its items are listed once the prerequisites are met)\n`);
+    else out.write(`\nNo plan yet: the plan is computed when the order is due (it is ${o.phase ?? 'not yet seen by the operator'}).\n`);
+    renderBlocked(out, v);
     return;
   }
   out.write(`Plan: ${v.summary ?? ''} (${v.itemCount} items${v.computedAt ? `, computed ${v.computedAt}` : ''})\n`);
@@ -141,10 +143,14 @@ export function renderPlan(out: Out, v: PlanView): void {
     });
     out.write(table(['name', 'site', 'change', 'action', 'step', 'detail'], rows));
   }
-  if (v.unmatched.length > 0) out.write(`\n${out.paint('red', 'Unmatched')} (the order is blocked until they are mapped or fixed): ${v.unmatched.join(', ')}\n`);
-  if (v.blocked) out.write(`${out.paint('red', 'Blocked')}: ${v.blocked}\n`);
+  renderBlocked(out, v);
   const next = nextStep(v);
   if (next) out.write(`\n${next}\n`);
+}
+
+function renderBlocked(out: Out, v: PlanView): void {
+  if (v.unmatched.length > 0) out.write(`\n${out.paint('red', 'Unmatched')} (the order is blocked until they are mapped or fixed): ${v.unmatched.join(', ')}\n`);
+  if (v.blocked) out.write(`${out.paint('red', 'Blocked')}: ${v.blocked}\n`);
 }
 
 function nextStep(v: PlanView): string | undefined {
