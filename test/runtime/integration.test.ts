@@ -346,6 +346,42 @@ describe('cache', () => {
     expect(cache.get(`${ns}/other`)).toBeUndefined();
     await cache.stop();
   });
+
+  it('holds objects without managedFields, and a write from a cached object keeps the server\'s', async () => {
+    const ns = await namespace();
+    await tc.gizmos.create(gizmo('lean', { size: 1 }, ns));
+    const cache = gizmoCache(ns);
+    cache.start();
+    await cache.waitForSync();
+    const stored = await tc.gizmos.get(ns, 'lean');
+    expect(stored.metadata?.managedFields?.length ?? 0).toBeGreaterThan(0); // the server keeps them
+    const cached = cache.get(`${ns}/lean`);
+    expect(cached?.metadata?.resourceVersion).toBe(stored.metadata?.resourceVersion);
+    expect(cached?.metadata).not.toHaveProperty('managedFields');
+    // PUT (spec) and PUT /status from cached copies: managedFields omitted → the server's are kept and extended
+    const copy = structuredClone(cached) as Gizmo;
+    copy.metadata = { ...copy.metadata, labels: { lean: 'yes' } };
+    await tc.gizmos.replace(copy);
+    const fresh = await eventually(() => {
+      const c = cache.get(`${ns}/lean`);
+      return c?.metadata?.labels?.['lean'] === 'yes' ? c : undefined;
+    });
+    await tc.gizmos.replaceStatus({ ...fresh, status: { notes: ['kept'] } });
+    const after = await tc.gizmos.get(ns, 'lean');
+    const managers = (after.metadata?.managedFields ?? []).map((m) => `${m.operation ?? ''}${m.subresource ? `/${m.subresource}` : ''}`);
+    expect(managers).toContain('Update');
+    expect(managers).toContain('Update/status');
+    expect(JSON.stringify(after.metadata?.managedFields)).toContain('f:lean');
+    await eventually(() => cache.get(`${ns}/lean`)?.status?.notes?.[0] === 'kept');
+    expect(cache.get(`${ns}/lean`)?.metadata).not.toHaveProperty('managedFields');
+    // a cache that keeps everything (transform: null) holds them
+    const full = gizmoCache(ns, { transform: null });
+    full.start();
+    await full.waitForSync();
+    expect(full.get(`${ns}/lean`)?.metadata?.managedFields?.length ?? 0).toBeGreaterThan(0);
+    await full.stop();
+    await cache.stop();
+  });
 });
 
 describe('events', () => {

@@ -64,6 +64,20 @@ export interface CacheOptions<T extends KubernetesObject> {
   rateLimiter?: TokenBucket;
   logger?: Logger;
   clock?: Clock;
+  /**
+   * Applied to every object as it enters the store, in place (client-go's `SetTransform`);
+   * default `stripManagedFields`. Only what a write never needs back may go: an update that
+   * omits managedFields keeps the server's, but one that omits an annotation deletes it.
+   */
+  transform?: ((obj: T) => void) | null;
+}
+
+/**
+ * Drops `metadata.managedFields` (half of a typical cached object; no controller reads them,
+ * and a PUT without them keeps the server's): controller-runtime's TransformStripManagedFields.
+ */
+export function stripManagedFields(obj: KubernetesObject): void {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
 }
 
 /** `namespace/name`, or `name` for cluster-scoped objects. */
@@ -298,6 +312,8 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
 
   /** An add or update from the informer: either may arrive for an object the store already holds (relists). */
   private onUpsert(obj: T): void {
+    // In place: client-node's ListWatch keeps the same object, so there is one copy, stripped.
+    (this.opts.transform === undefined ? stripManagedFields : this.opts.transform)?.(obj);
     const key = objectKey(obj);
     const old = this.store.get(key);
     this.store.set(key, obj);
