@@ -68,6 +68,8 @@ export interface OperatorOptions {
 export interface RunningOperator {
   manager: Manager;
   drivers: DriverRegistry;
+  /** Its Event recorder (the admission webhook records certificate changes with it). */
+  events: EventRecorder;
   /** Resolves when the operator stops (signal, stop(), lost leadership). */
   done: Promise<StopReason>;
   stop(): Promise<void>;
@@ -259,5 +261,5 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     await drivers.close();
     await closePool(kc);
   });
-  return { manager, drivers, done, stop: () => manager.stop() };
+  return { manager, drivers, events, done, stop: () => manager.stop() };
 }

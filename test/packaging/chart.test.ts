@@ -3,7 +3,6 @@
  * what matters in production (replicas and leader election, probes, security context,
  * least-privilege RBAC, metrics wiring, webhook certificates, CRDs in sync with crds/).
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
@@ -122,8 +121,18 @@ function operatorPermissions(docs: K8sObject[]): string[] {
 const KINDS = ['sites', 'occupiers', 'sitemoves', 'customermoves', 'decommissions'];
 const NAMESPACED_KINDS = KINDS.filter((k) => k !== 'sites');
 
+/** What the webhook with its own CA adds: its two configurations (caBundle) and its Secret. */
+const WEBHOOK_PERMISSIONS = [
+  ...['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'].flatMap((r) =>
+    ['get', 'update', 'patch'].map((v) => `cluster admissionregistration.k8s.io/${r} ${v} [${FULLNAME}]`),
+  ),
+  `ns:${NAMESPACE} core/secrets create`,
+  `ns:${NAMESPACE} core/secrets get [${FULLNAME}-webhook-tls]`,
+  `ns:${NAMESPACE} core/secrets update [${FULLNAME}-webhook-tls]`,
+];
+
 /** The operator's permissions with the default values, written out in full. */
-function expectedPermissions(namespacedScope: string, secretNamespaces: string[]): string[] {
+function expectedPermissions(namespacedScope: string, secretNamespaces: string[], webhook = true): string[] {
   const own = (scope: string, kinds: string[]) =>
     kinds.flatMap((k) => [
       ...['get', 'list', 'watch', 'update', 'patch'].map((v) => `${scope} occupier.dev/${k} ${v}`),
@@ -144,6 +153,7 @@ function expectedPermissions(namespacedScope: string, secretNamespaces: string[]
     `ns:${NAMESPACE} coordination.k8s.io/leases get [occupier-operator]`,
     `ns:${NAMESPACE} coordination.k8s.io/leases update [occupier-operator]`,
     ...secretNamespaces.map((ns) => `ns:${ns} core/secrets get`),
+    ...(webhook ? WEBHOOK_PERMISSIONS : []),
   ].sort();
 }
 
@@ -152,7 +162,7 @@ function expectedPermissions(namespacedScope: string, secretNamespaces: string[]
 describe('helm lint', () => {
   const variants: [string, Values][] = [
     ['default values', {}],
-    ['webhook with a Helm-generated CA', { webhook: { enabled: true } }],
+    ['webhook off', { webhook: { enabled: false } }],
     ['webhook with cert-manager', { webhook: { enabled: true, certManager: { enabled: true } } }],
     ['no ServiceMonitor or PrometheusRule', { serviceMonitor: { enabled: false }, prometheusRule: { enabled: false } }],
     ['one watched namespace', { watchNamespace: 'tenants' }],
@@ -167,7 +177,7 @@ describe('helm lint', () => {
 describe('default values', () => {
   const docs = helmTemplate();
 
-  it('renders the expected objects and nothing of the webhook', () => {
+  it('renders the expected objects, the webhook with its own CA and the ClusterRoles for people included', () => {
     const kinds = docs.map((d) => d.kind).sort();
     expect(kinds).toEqual(
       [
@@ -175,14 +185,22 @@ describe('default values', () => {
         'ServiceAccount',
         'ClusterRole',
         'ClusterRole',
+        'ClusterRole', // occupier-viewer
+        'ClusterRole', // occupier-site-manager
+        'ClusterRole', // occupier-super-admin
         'ClusterRoleBinding',
         'ClusterRoleBinding',
         'Role',
         'Role',
+        'Role', // the webhook's Secret
+        'RoleBinding',
         'RoleBinding',
         'RoleBinding',
         'Deployment',
         'Service',
+        'Service', // the webhook's
+        'ValidatingWebhookConfiguration',
+        'MutatingWebhookConfiguration',
         'PodDisruptionBudget',
         'ServiceMonitor',
         'PrometheusRule',
@@ -261,7 +279,7 @@ describe('default values', () => {
   });
 
   it('wires metrics: Service → pod port, ServiceMonitor → Service, alerts → the job the ServiceMonitor produces', () => {
-    const service = one(docs, 'Service') as unknown as K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] } };
+    const service = one(docs, 'Service', `${FULLNAME}-metrics`) as unknown as K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] } };
     expect(isSubset(service.spec.selector, deployment(docs).template.metadata.labels)).toBe(true);
     const containerPorts = operatorContainer(docs).ports.map((p) => p.name);
     for (const p of service.spec.ports) expect(containerPorts).toContain(p.targetPort);
@@ -317,7 +335,8 @@ describe('RBAC', () => {
 
   it('has no wildcards, no manage verb, no create/delete of occupier.dev objects and no cluster-wide Secrets', () => {
     const docs = helmTemplate({ webhook: { enabled: true } });
-    const roles = [...ofKind(docs, 'ClusterRole'), ...ofKind(docs, 'Role')];
+    // The operator's roles (the ClusterRoles for people are checked in "ClusterRoles for people").
+    const roles = [...ofKind(docs, 'ClusterRole'), ...ofKind(docs, 'Role')].filter((r) => r.metadata.name.startsWith(FULLNAME));
     expect(roles.length).toBeGreaterThanOrEqual(4);
     for (const role of roles) {
       for (const rule of (role as unknown as { rules: Rule[] }).rules) {
@@ -335,11 +354,13 @@ describe('RBAC', () => {
       }
     }
     const permissions = operatorPermissions(docs);
-    expect(permissions.filter((p) => p.includes('secrets'))).toEqual([`ns:${NAMESPACE} core/secrets get`]);
+    expect(permissions.filter((p) => p.includes('secrets'))).toEqual(
+      [`ns:${NAMESPACE} core/secrets get`, ...WEBHOOK_PERMISSIONS.filter((p) => p.includes('secrets'))].sort(),
+    );
   });
 
   it('limits Secret reads to named Secrets when rbac.secretNames is set', () => {
-    const permissions = operatorPermissions(helmTemplate({ rbac: { secretNames: ['telephony-api', 'billing-api'] } }));
+    const permissions = operatorPermissions(helmTemplate({ rbac: { secretNames: ['telephony-api', 'billing-api'] }, webhook: { enabled: false } }));
     expect(permissions.filter((p) => p.includes('secrets'))).toEqual([`ns:${NAMESPACE} core/secrets get [telephony-api,billing-api]`]);
   });
 
@@ -379,14 +400,14 @@ describe('toggles', () => {
     const docs = helmTemplate({ serviceMonitor: { enabled: false }, prometheusRule: { enabled: false } });
     expect(ofKind(docs, 'ServiceMonitor')).toEqual([]);
     expect(ofKind(docs, 'PrometheusRule')).toEqual([]);
-    expect(ofKind(docs, 'Service')).toHaveLength(1);
+    expect(ofKind(docs, 'Service').map((s) => s.metadata.name)).toEqual([`${FULLNAME}-metrics`, `${FULLNAME}-webhook`]);
   });
 
   it('drops the PodDisruptionBudget for a single replica and refuses 2 replicas without leader election', () => {
     const single = helmTemplate({ replicaCount: 1, leaderElection: { enabled: false } });
     expect(ofKind(single, 'PodDisruptionBudget')).toEqual([]);
     expect(operatorContainer(single).args).toContain('--no-leader-elect');
-    expect(ofKind(single, 'Role').map((r) => r.metadata.name)).toEqual([`${FULLNAME}-secrets`]);
+    expect(ofKind(single, 'Role').map((r) => r.metadata.name)).toEqual([`${FULLNAME}-secrets`, `${FULLNAME}-webhook-tls`]);
     expect(helmTemplateError({ replicaCount: 2, leaderElection: { enabled: false } })).toContain('needs leaderElection.enabled');
   });
 
@@ -404,86 +425,97 @@ describe('toggles', () => {
   });
 });
 
-describe('admission webhook (off by default: the server is not implemented yet)', () => {
+describe('admission webhook (on by default)', () => {
   interface Webhook {
     name: string;
     failurePolicy: string;
     sideEffects: string;
+    timeoutSeconds: number;
     admissionReviewVersions: string[];
     clientConfig: { service: { name: string; namespace: string; port: number; path: string }; caBundle?: string };
     rules: { apiGroups: string[]; apiVersions: string[]; operations: string[]; resources: string[] }[];
+    namespaceSelector: { matchExpressions: { key: string; operator: string; values: string[] }[] };
+    matchConditions: { name: string; expression: string }[];
   }
-  const webhookOf = (docs: K8sObject[]) => {
-    const config = one(docs, 'ValidatingWebhookConfiguration') as unknown as K8sObject & { webhooks: Webhook[] };
+  const webhookOf = (docs: K8sObject[], kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration' = 'ValidatingWebhookConfiguration') => {
+    const config = one(docs, kind) as unknown as K8sObject & { webhooks: Webhook[] };
     expect(config.webhooks).toHaveLength(1);
     return { config, webhook: config.webhooks[0] as Webhook };
   };
+  const env = (docs: K8sObject[]): Record<string, string | undefined> => Object.fromEntries(operatorContainer(docs).env.map((e) => [e.name, e.value]));
 
-  it('is off by default', () => {
+  it('is on by default, and off leaves nothing of it', () => {
+    expect(ofKind(helmTemplate(), 'ValidatingWebhookConfiguration')).toHaveLength(1);
+    const off = helmTemplate({ webhook: { enabled: false } });
+    expect(ofKind(off, 'ValidatingWebhookConfiguration')).toEqual([]);
+    expect(ofKind(off, 'MutatingWebhookConfiguration')).toEqual([]);
+    expect(operatorContainer(off).ports.map((p) => p.name)).toEqual(['http-metrics']);
+    expect(operatorPermissions(off)).toEqual(expectedPermissions('cluster', [NAMESPACE], false));
+  });
+
+  it('validates and mutates creates and updates of the three order kinds (never /status) through the webhook Service', () => {
     const docs = helmTemplate();
-    expect(ofKind(docs, 'ValidatingWebhookConfiguration')).toEqual([]);
-    expect(operatorContainer(docs).ports.map((p) => p.name)).toEqual(['http-metrics']);
+    for (const [kind, path] of [['ValidatingWebhookConfiguration', '/validate-orders'], ['MutatingWebhookConfiguration', '/mutate-orders']] as const) {
+      const { webhook } = webhookOf(docs, kind);
+      expect(webhook.rules).toEqual([
+        { apiGroups: ['occupier.dev'], apiVersions: ['v1alpha1'], operations: ['CREATE', 'UPDATE'], resources: ['decommissions', 'sitemoves', 'customermoves'], scope: 'Namespaced' },
+      ]);
+      expect(webhook).toMatchObject({ failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'], timeoutSeconds: 5 });
+      expect(webhook.clientConfig.service.path).toBe(path);
+      // Never the operator's namespace, never the operator's own requests.
+      expect(webhook.namespaceSelector.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [NAMESPACE] }]);
+      expect(webhook.matchConditions).toEqual([{ name: 'not-the-operator', expression: `request.userInfo.username != "system:serviceaccount:${NAMESPACE}:${SA}"` }]);
+      const service = one(docs, 'Service', webhook.clientConfig.service.name) as unknown as { spec: { ports: { port: number; targetPort: string }[] } };
+      expect(webhook.clientConfig.service.namespace).toBe(NAMESPACE);
+      const port = service.spec.ports.find((p) => p.port === webhook.clientConfig.service.port);
+      const containerPort = operatorContainer(docs).ports.find((p) => p.name === port?.targetPort);
+      expect(containerPort?.containerPort).toBe(9443);
+    }
+    const watched = webhookOf(helmTemplate({ watchNamespace: 'tenants' })).webhook;
+    expect(watched.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['tenants'] });
   });
 
-  it('checks creates of the three order kinds through the webhook Service', () => {
-    const docs = helmTemplate({ webhook: { enabled: true } });
-    const { webhook } = webhookOf(docs);
-    expect(webhook.rules).toEqual([
-      {
-        apiGroups: ['occupier.dev'],
-        apiVersions: ['v1alpha1'],
-        operations: ['CREATE'],
-        resources: ['decommissions', 'sitemoves', 'customermoves'],
-        scope: 'Namespaced',
-      },
-    ]);
-    expect(webhook).toMatchObject({ failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'] });
-    const service = one(docs, 'Service', webhook.clientConfig.service.name) as unknown as { spec: { ports: { port: number; targetPort: string }[] } };
-    expect(webhook.clientConfig.service.namespace).toBe(NAMESPACE);
-    const port = service.spec.ports.find((p) => p.port === webhook.clientConfig.service.port);
-    const containerPort = operatorContainer(docs).ports.find((p) => p.name === port?.targetPort);
-    expect(containerPort?.containerPort).toBe(9443);
-  });
-
-  it('without cert-manager: a Helm-generated CA signs a serving certificate for the Service, mounted in the pod', () => {
-    const docs = helmTemplate({ webhook: { enabled: true } });
-    const { webhook } = webhookOf(docs);
-    const secret = one(docs, 'Secret') as unknown as K8sObject & { type: string; data: Record<string, string> };
-    expect(secret.type).toBe('kubernetes.io/tls');
-    const pem = (key: string) => Buffer.from(secret.data[key] ?? '', 'base64').toString('utf8');
-    expect(webhook.clientConfig.caBundle).toBe(secret.data['ca.crt']);
-
-    const ca = new X509Certificate(pem('ca.crt'));
-    const cert = new X509Certificate(pem('tls.crt'));
-    expect(ca.ca).toBe(true);
-    expect(cert.verify(ca.publicKey)).toBe(true);
-    expect(cert.checkPrivateKey(createPrivateKey(pem('tls.key')))).toBe(true);
-    const service = webhook.clientConfig.service;
-    expect(cert.checkHost(`${service.name}.${service.namespace}.svc`)).toBe(`${service.name}.${service.namespace}.svc`);
-    expect(cert.subjectAltName).toContain(`DNS:${service.name}.${service.namespace}.svc`);
-
-    const pod = deployment(docs).template.spec;
-    const volume = pod.volumes.find((v) => v.secret?.secretName === secret.metadata.name);
-    expect(volume).toBeDefined();
-    expect(operatorContainer(docs).volumeMounts).toContainEqual(expect.objectContaining({ name: volume?.name, readOnly: true }));
+  it('without cert-manager: the operator makes its own CA into a Secret and patches caBundle (the flags it is given parse)', () => {
+    const docs = helmTemplate();
+    const { webhook, config } = webhookOf(docs);
+    expect(webhook.clientConfig.caBundle).toBeUndefined();
+    expect(ofKind(docs, 'Secret')).toEqual([]);
     expect(ofKind(docs, 'Certificate')).toEqual([]);
+    expect(config.metadata.annotations?.['occupier.dev/ca-bundle-from']).toBe(`${NAMESPACE}/${FULLNAME}-webhook-tls`);
+    const options = parseOptions(operatorContainer(docs).args, { ...env(docs), KUBERNETES_SERVICE_HOST: '10.96.0.1', POD_NAMESPACE: NAMESPACE });
+    expect(options).toMatchObject({
+      webhookPort: 9443,
+      webhookSecret: `${FULLNAME}-webhook-tls`,
+      webhookService: webhook.clientConfig.service.name,
+      webhookConfiguration: config.metadata.name,
+      webhookCertDir: undefined,
+      webhookCertDays: 90,
+    });
+    expect(deployment(docs).template.spec.volumes.map((v) => v.name)).toEqual(['tmp']);
   });
 
-  it('with cert-manager: a Certificate for the Service and the cainjector annotation, no Secret from Helm', () => {
+  it('with cert-manager: a Certificate for the Service, the cainjector annotation on both configurations, mounted in the pod', () => {
     const docs = helmTemplate({ webhook: { enabled: true, certManager: { enabled: true } } });
-    const { config, webhook } = webhookOf(docs);
     const certificate = one(docs, 'Certificate') as unknown as K8sObject & {
       spec: { secretName: string; dnsNames: string[]; issuerRef: { name: string; kind: string } };
     };
-    expect(config.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe(`${NAMESPACE}/${certificate.metadata.name}`);
-    expect(webhook.clientConfig.caBundle).toBeUndefined();
-    const service = webhook.clientConfig.service;
-    expect(certificate.spec.dnsNames).toContain(`${service.name}.${service.namespace}.svc`);
+    for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] as const) {
+      const { config, webhook } = webhookOf(docs, kind);
+      expect(config.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe(`${NAMESPACE}/${certificate.metadata.name}`);
+      expect(webhook.clientConfig.caBundle).toBeUndefined();
+      expect(certificate.spec.dnsNames).toContain(`${webhook.clientConfig.service.name}.${webhook.clientConfig.service.namespace}.svc`);
+    }
     const issuer = one(docs, 'Issuer');
     expect(certificate.spec.issuerRef).toMatchObject({ name: issuer.metadata.name, kind: 'Issuer' });
     expect(ofKind(docs, 'Secret')).toEqual([]);
-    const mounted = deployment(docs).template.spec.volumes.map((v) => v.secret?.secretName);
-    expect(mounted).toContain(certificate.spec.secretName);
+    const volume = deployment(docs).template.spec.volumes.find((v) => v.secret?.secretName === certificate.spec.secretName);
+    const mount = operatorContainer(docs).volumeMounts.find((m) => m.name === volume?.name);
+    expect(mount?.readOnly).toBe(true);
+    const options = parseOptions(operatorContainer(docs).args, { ...env(docs), KUBERNETES_SERVICE_HOST: '10.96.0.1', POD_NAMESPACE: NAMESPACE });
+    expect(options.webhookCertDir).toBe(mount?.mountPath);
+    expect(options.webhookSecret).toBeUndefined();
+    // cert-manager injects the CA: the operator gets no write on webhook configurations or Secrets.
+    expect(operatorPermissions(docs).filter((p) => p.includes('admissionregistration') || p.includes('secrets create'))).toEqual([]);
   });
 
   it('with cert-manager and an issuerRef: uses that issuer and creates none', () => {
@@ -493,6 +525,33 @@ describe('admission webhook (off by default: the server is not implemented yet)'
     expect(ofKind(docs, 'Issuer')).toEqual([]);
     const certificate = one(docs, 'Certificate') as unknown as { spec: { issuerRef: object } };
     expect(certificate.spec.issuerRef).toEqual({ name: 'corp-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+  });
+});
+
+describe('ClusterRoles for people (site access)', () => {
+  const docs = helmTemplate();
+  const rules = (name: string): Rule[] => (one(docs, 'ClusterRole', name) as unknown as { rules: Rule[] }).rules;
+  const labels = (name: string): Record<string, string> => one(docs, 'ClusterRole', name).metadata.labels ?? {};
+
+  it('occupier-viewer reads every kind, aggregated to view', () => {
+    expect(rules('occupier-viewer')).toEqual([{ apiGroups: ['occupier.dev'], resources: KINDS, verbs: ['get', 'list', 'watch'] }]);
+    expect(labels('occupier-viewer')['rbac.authorization.k8s.io/aggregate-to-view']).toBe('true');
+  });
+
+  it('occupier-site-manager places orders and edits occupiers but manages no site, aggregated to edit and admin', () => {
+    expect(rules('occupier-site-manager').flatMap((r) => r.verbs)).not.toContain('manage');
+    expect(rules('occupier-site-manager')[0]?.verbs).toContain('create');
+    expect(labels('occupier-site-manager')).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' });
+  });
+
+  it('occupier-super-admin manages every site and is never aggregated', () => {
+    expect(rules('occupier-super-admin')).toEqual([{ apiGroups: ['occupier.dev'], resources: ['sites'], verbs: ['get', 'list', 'watch', 'manage'] }]);
+    expect(Object.keys(labels('occupier-super-admin')).filter((l) => l.startsWith('rbac.authorization.k8s.io/aggregate'))).toEqual([]);
+  });
+
+  it('are left out with rbac.userRoles: false', () => {
+    const names = ofKind(helmTemplate({ rbac: { userRoles: false } }), 'ClusterRole').map((r) => r.metadata.name);
+    expect(names.filter((n) => n.startsWith('occupier-') && !n.startsWith(FULLNAME))).toEqual([]);
   });
 });
 

@@ -98,7 +98,7 @@ const certMode: CertMode | undefined = dev
 let webhook: RunningWebhook | undefined;
 if (certMode) {
   try {
-    webhook = await startWebhook({ kubeConfig: kc, logger: log, port: options.webhookPort, certs: certMode, operatorNamespace, configurationName: options.webhookConfiguration });
+    webhook = await startWebhook({ kubeConfig: kc, logger: log, port: options.webhookPort, certs: certMode, operatorNamespace, configurationName: options.webhookConfiguration, certPolicy: { servingValidityMs: options.webhookCertDays * 86_400_000 }, events: operator.events });
   } catch (err) {
     process.stderr.write(`occupier-operator: cannot start the admission webhook: ${(err as Error).message}\n`);
     await operator.stop();

@@ -40,7 +40,7 @@ describe('command line', () => {
   });
 
   it('documents every flag in --help', () => {
-    for (const flag of ['--webhook-local', '--webhook-port', '--webhook-cert-dir', '--webhook-secret', '--webhook-service', '--webhook-configuration', '--dev', '--kubeconfig', '--data-dir', '--driver-state-dir', '--port', '--fresh', '--namespace', '--leader-elect', '--lease-namespace', '--metrics-port', '--log-level', '--workers', '--kube-api-qps', '--kube-api-burst']) {
+    for (const flag of ['--webhook-local', '--webhook-port', '--webhook-cert-dir', '--webhook-secret', '--webhook-service', '--webhook-configuration', '--webhook-cert-days', '--dev', '--kubeconfig', '--data-dir', '--driver-state-dir', '--port', '--fresh', '--namespace', '--leader-elect', '--lease-namespace', '--metrics-port', '--log-level', '--workers', '--kube-api-qps', '--kube-api-burst']) {
       expect(HELP).toContain(flag);
     }
   });

@@ -40,6 +40,8 @@ export interface Options {
   webhookService: string | undefined;
   /** Name of the webhook configurations (the chart's fullname). */
   webhookConfiguration: string;
+  /** Lifetime in days of the serving certificate the operator makes (--webhook-secret). */
+  webhookCertDays: number;
 }
 
 export const HELP = `occupier-operator — runs the lifecycle of occupiers (tenants) as Kubernetes resources
@@ -80,6 +82,8 @@ Flags (environment variable in brackets):
   --webhook-service NAME    Service the API server calls the webhook through [WEBHOOK_SERVICE_NAME]
   --webhook-configuration NAME  name of the webhook configurations         [WEBHOOK_CONFIGURATION_NAME]
                             (occupier-operator)
+  --webhook-cert-days N     lifetime of the certificate made for --webhook-secret, renewed when a
+                            third is left                                      [WEBHOOK_CERT_VALIDITY_DAYS] (90)
                             Without any of these, outside a cluster, no webhook is served or registered.
                             The embedded cluster never calls webhooks: site access is enforced on real
                             clusters only.
@@ -133,6 +137,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         'webhook-secret': { type: 'string' },
         'webhook-service': { type: 'string' },
         'webhook-configuration': { type: 'string' },
+        'webhook-cert-days': { type: 'string' },
       },
     });
   } catch (err) {
@@ -168,5 +173,6 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     webhookSecret: v['webhook-secret'] ?? env.WEBHOOK_SECRET_NAME,
     webhookService: v['webhook-service'] ?? env.WEBHOOK_SERVICE_NAME,
     webhookConfiguration: v['webhook-configuration'] ?? env.WEBHOOK_CONFIGURATION_NAME ?? 'occupier-operator',
+    webhookCertDays: int('webhook-cert-days', v['webhook-cert-days'] ?? env.WEBHOOK_CERT_VALIDITY_DAYS, 90, 1),
   };
 }
