@@ -39,6 +39,29 @@ const F = { name: 'kp-f', index: 3 };
 /** A site that does not offer wifi-secure: a move there is Blocked with that service unmatched. */
 const C = { name: 'kp-c', index: 4 };
 
+/** Where resellers and their customer live (access levels on every service, as CustomerMoves need). */
+const R = { name: 'kp-r', index: 5 };
+function resellerSite(): Obj {
+  const o = site(R.name, R.index);
+  (o.spec as { catalog: { services: unknown[] } }).catalog.services = [
+    { name: 'internet-100', capability: 'network', accessLevels: [{ name: 'Standard', properties: { bandwidthMbps: '100' } }] },
+    { name: 'wifi-secure', capability: 'wifi', accessLevels: [{ name: 'Standard', properties: { devicesPerUser: '3' } }] },
+  ];
+  return o;
+}
+const SERVICES = [
+  { name: 'internet-100', accessLevel: 'Standard' },
+  { name: 'wifi-secure', accessLevel: 'Standard' },
+];
+function resellerOccupier(name: string): Obj {
+  return {
+    apiVersion: 'occupier.dev/v1alpha1',
+    kind: 'Occupier',
+    metadata: { name, namespace: NS },
+    spec: { displayName: `Reseller ${name}`, reseller: true, sites: [{ site: R.name, contract: { startDate: '2024-01-01', tariff: 'standard-2026' }, services: SERVICES.map((x) => ({ quantity: 10, ...x })) }] },
+  };
+}
+
 function siteWithoutWifi(): Obj {
   const o = site(C.name, C.index);
   const spec = o.spec as { catalog: { services: { name: string }[] } };
@@ -126,7 +149,7 @@ beforeAll(async () => {
   symlinkSync(SHIM, join(binDir, 'kubectl-occupier'));
   op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: 0, handleSignals: false, logger: silentLogger() });
   await kubectl(['create', 'namespace', NS]);
-  await kubectl(['apply', '-f', '-'], manifest(site(A.name, A.index), site(B.name, B.index), site(F.name, F.index, { failOnStep: 'wifi/device/remove' }), siteWithoutWifi()));
+  await kubectl(['apply', '-f', '-'], manifest(site(A.name, A.index), site(B.name, B.index), site(F.name, F.index, { failOnStep: 'wifi/device/remove' }), siteWithoutWifi(), resellerSite()));
   await until('operator ready', async () => op.manager.isReady());
 }, 120_000);
 
@@ -282,6 +305,37 @@ describe('kubectl occupier', () => {
     expect(json.archive?.recordRef).toBe('records/archive/occupiers/kp-gone');
     const occEvents = (await kubectl(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.name=kp-gone,involvedObject.kind=Occupier', '-o', 'jsonpath={.items[*].reason}'])).split(' ').filter(Boolean);
     expect(json.events.map((e) => e.reason).sort()).toEqual(occEvents.sort());
+  });
+
+  it('a CustomerMove: its plan (billing, directory, services, users moved), approved; history of the customer and of the reseller it moved to', async () => {
+    for (const r of ['kp-rs-old', 'kp-rs-new']) await kubectl(['apply', '-f', '-'], manifest(resellerOccupier(r)));
+    const cust = occupier('kp-cust', 5, { sites: [R], users: 2, numbers: 1, devices: 0, ports: 0 });
+    const spec = cust.spec as { resellerRef?: { name: string }; sites: { services: unknown[] }[] };
+    spec.resellerRef = { name: 'kp-rs-old' };
+    for (const e of spec.sites) e.services = SERVICES.map((x) => ({ quantity: 1, ...x }));
+    await kubectl(['apply', '-f', '-'], manifest(cust));
+    for (const n of ['kp-rs-old', 'kp-rs-new', 'kp-cust']) await until(`${n} Ready`, async () => conditionOf(await objects.get('occupiers', n), 'Ready')?.status === 'True', 60_000);
+    const move = { apiVersion: 'occupier.dev/v1alpha1', kind: 'CustomerMove', metadata: { name: 'kp-cust-move', namespace: NS }, spec: { occupierRef: { name: 'kp-cust' }, toReseller: { name: 'kp-rs-new' }, approval: 'Manual' } };
+    await kubectl(['apply', '-f', '-'], manifest(move));
+    const waiting = await waitPhase('customermoves', 'kp-cust-move', 'AwaitingApproval');
+    const items = st(waiting).plan?.items ?? [];
+    const view = JSON.parse(await pluginOk(['plan', 'cmv/kp-cust-move', '-n', NS, '-o', 'json'])) as PlanView;
+    expect(countsOf(view.screens.flatMap((x) => x.items))).toEqual(countsOf(items));
+    expect(view.screens.find((x) => x.kind === 'User')?.counts).toEqual({ moved: 2, new: 0, released: 0, unmatched: 0 });
+    const text = await pluginOk(['plan', 'customermove/kp-cust-move', '-n', NS]);
+    expect(text).toMatch(/^CustomerMove occupiers\/kp-cust-move\s+occupier kp-cust\s+phase AwaitingApproval/);
+    expect(text).toMatch(/user1@kp-cust\.example\s+kp-r\s+moved\s+Move/);
+    expect(text).toMatch(/Review Contracts: 1 moved/);
+
+    // Not a Decommission: no typed confirmation.
+    expect(await pluginOk(['approve', 'customermove/kp-cust-move', '-n', NS])).toContain('customermove.occupier.dev/kp-cust-move approved');
+    await waitPhase('customermoves', 'kp-cust-move', 'Succeeded');
+    const mine = load(await pluginOk(['history', 'kp-cust', '-n', NS, '-o', 'yaml'])) as HistoryView;
+    expect(mine.orders.map((o) => `${o.kind}/${o.name}/${o.role}/${o.phase}`)).toEqual(['CustomerMove/kp-cust-move/occupier/Succeeded']);
+    await until('customer under the new reseller', async () => ((await objects.get('occupiers', 'kp-cust'))?.status as { reseller?: string } | undefined)?.reseller === 'kp-rs-new');
+    expect(await pluginOk(['history', 'kp-cust', '-n', NS])).toMatch(/reseller kp-rs-new/);
+    const theirs = await pluginOk(['history', 'kp-rs-new', '-n', NS]);
+    expect(theirs).toMatch(/CustomerMove\s+kp-cust-move\s+reseller of kp-cust\s+Succeeded/);
   });
 
   it('a plan too large for status is read from its ConfigMaps, every item once', async () => {
