@@ -60,7 +60,7 @@ export function bannerLines(i: BannerInput, style: (format: 'bold' | 'cyan' | 'd
     '',
     style('dim', `metrics: curl -s localhost:${i.metricsPort}/metrics · runbooks: docs/runbooks.md · Ctrl-C stops the operator${i.devCluster ? ' and the cluster' : ''}`),
     ...(i.devCluster
-      ? [style('dim', `To restart the operator alone, keep the cluster apart: stop this, npm run devcluster -- --data-dir ${i.devCluster.dataDir}, then npm start -- --kubeconfig ${i.kubeconfig ?? `${i.devCluster.dataDir}/kubeconfig`}`)]
+      ? [style('dim', `To restart the operator alone, keep the cluster apart: stop this, npm run devcluster -- --data-dir ${i.devCluster.dataDir}, then npm start -- --kubeconfig ${i.kubeconfig ?? `${i.devCluster.dataDir}/kubeconfig`} --driver-state-dir ${i.devCluster.dataDir}/drivers`)]
       : []),
   ];
   return lines;

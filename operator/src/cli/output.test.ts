@@ -86,7 +86,7 @@ describe('the banner', () => {
     expect(commands.length).toBeGreaterThanOrEqual(5);
     for (const c of commands) expect(c, c).toContain('--kubeconfig .occupier/kubeconfig');
     expect(commands.some((c) => c.startsWith('kubectl occupier plan sitemove/acme-design-to-canary-wharf -n occupiers'))).toBe(true);
-    expect(lines.join('\n')).toContain('stop this, npm run devcluster -- --data-dir .occupier, then npm start -- --kubeconfig .occupier/kubeconfig');
+    expect(lines.join('\n')).toContain('stop this, npm run devcluster -- --data-dir .occupier, then npm start -- --kubeconfig .occupier/kubeconfig --driver-state-dir .occupier/drivers');
     expect(lines.join('\n')).toContain('--fresh wipes it');
     expect(lines.length, 'fits a first screen').toBeLessThanOrEqual(20);
     // Against a cluster of the default kubeconfig: plain kubectl, no dev-cluster hints.
