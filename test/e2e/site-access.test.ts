@@ -2,8 +2,12 @@
  * Site access (issue 12, SPEC §2) on a real kube-apiserver: the operator's admission webhook,
  * registered the way `npm start -- --webhook-local` does (a loopback `url` and its own CA as
  * `caBundle`, envtest-style), judged by real SubjectAccessReviews against real RBAC, with
- * requests from the token-file users alice (manages the two london sites), bob (no site) and
- * carol (occupier-super-admin) through real kubectl contexts.
+ * requests from the token-file users through real kubectl contexts. RBAC is the chart's
+ * ClusterRoles for people (rendered by helm) granted with the chart README's commands:
+ *   alice — occupier-site-manager in `occupiers`, `manage` on the two london sites
+ *   bob   — occupier-site-manager in `occupiers`, no site
+ *   carol — occupier-site-manager in `occupiers`, occupier-super-admin (every site)
+ * (No controller-manager runs, so no ClusterRole aggregation: the roles are bound directly.)
  *
  * Skipped on the embedded cluster: it has one all-powerful user and calls no admission
  * webhook (README, "Site access").
@@ -20,7 +24,7 @@ import { clusterKind, withCluster } from '../support/cluster.ts';
 import type { ClusterEnv, KubectlResult } from '../support/cluster.ts';
 import { decommission, manifest, NS, Objects, occupier, site, siteMove, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
-import { SITE_ACCESS_RBAC } from '../support/site-access.ts';
+import { helmTemplate } from '../packaging/tools.ts';
 
 const REAL = clusterKind() === 'real';
 const WHY = 'the embedded cluster has one all-powerful user and calls no admission webhook: site access is enforced on a real kube-apiserver only (OCCUPIER_TEST_CLUSTER=real)';
@@ -51,7 +55,17 @@ describe.skipIf(!REAL)(`site access by admission webhook${REAL ? '' : ` — skip
     objects = new Objects(env.kubeConfig);
     const k = (args: string[], stdin?: string): Promise<string> => env.kubectlOk(args, stdin);
     await k(['create', 'namespace', NS]);
-    await k(['apply', '-f', '-'], SITE_ACCESS_RBAC);
+    const roles = helmTemplate().filter((d) => d.kind === 'ClusterRole' && ['occupier-viewer', 'occupier-site-manager', 'occupier-super-admin'].includes(d.metadata.name));
+    expect(roles).toHaveLength(3);
+    await k(['apply', '-f', '-'], manifest(...roles));
+    await k(['-n', NS, 'create', 'rolebinding', 'test-users-orders', '--clusterrole=occupier-site-manager', '--group=occupier:test-users']);
+    for (const s of LONDON) {
+      await k(['create', 'clusterrole', `occupier-manage-${s.name}`, '--verb=manage', '--resource=sites.occupier.dev', `--resource-name=${s.name}`]);
+      await k(['create', 'clusterrolebinding', `alice-manages-${s.name}`, `--clusterrole=occupier-manage-${s.name}`, '--user=alice']);
+    }
+    await k(['create', 'clusterrolebinding', 'carol-super-admin', '--clusterrole=occupier-super-admin', '--user=carol']);
+    expect((await env.kubectl(['auth', 'can-i', 'manage', 'sites.occupier.dev/london-shoreditch', '--as', 'alice'])).stdout.trim()).toBe('yes');
+    expect((await env.kubectl(['auth', 'can-i', 'manage', 'sites.occupier.dev/manchester-spinningfields', '--as', 'alice'])).stdout.trim()).toBe('no');
     await k(['apply', '-f', '-'], manifest(...LONDON.map((s) => site(s.name, s.index)), site(MANCHESTER.name, MANCHESTER.index, {}, 'manchester')));
     const hadManchester = occupier('had-manchester', 2, { sites: [LONDON[0] ?? MANCHESTER, MANCHESTER], users: 1, numbers: 1, devices: 0, ports: 0 });
     // Its manchester contract has ended (a completed contract): still a site it "had".

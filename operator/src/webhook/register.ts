@@ -18,7 +18,7 @@ import { MUTATE_PATH, VALIDATE_PATH } from './server.ts';
 export const DEFAULT_CONFIGURATION_NAME = 'occupier-operator';
 export const VALIDATING_WEBHOOK = 'orders.occupier.dev';
 export const MUTATING_WEBHOOK = 'requester.orders.occupier.dev';
-export const WEBHOOK_RESOURCES = ['sitemoves', 'customermoves', 'decommissions'];
+export const WEBHOOK_RESOURCES = ['decommissions', 'sitemoves', 'customermoves'];
 
 export interface RegistrationSpec {
   name: string;
