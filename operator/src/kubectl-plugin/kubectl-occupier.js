@@ -18,7 +18,14 @@ const stripsTypes = major >= 24 || (major === 23 && minor >= 6) || (major === 22
 if (stripsTypes) {
   // client-node is large: Node's on-disk compile cache (in the temp dir) halves the start-up.
   module.enableCompileCache?.();
-  const { main } = await import('./main.ts');
+  let main;
+  try {
+    ({ main } = await import('./main.ts'));
+  } catch (err) {
+    if (err?.code !== 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') throw err;
+    process.stderr.write('error: kubectl-occupier runs its TypeScript sources in place, which Node refuses under node_modules: install it from a clone with "npm ci && npm i -g ." (a link), not from a packed copy\n');
+    process.exit(1);
+  }
   process.exitCode = await main(process.argv.slice(2));
 } else {
   const node24 = fileURLToPath(new URL('../../../node_modules/node/bin/node', import.meta.url));

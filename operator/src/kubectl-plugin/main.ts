@@ -4,7 +4,7 @@
  * 1 on an error or a refusal (the message names the field and value), 2 on a usage error.
  */
 import { parseCommandLine, HELP, UsageError } from './args.ts';
-import type { Args } from './args.ts';
+import type { Args, OrderKind } from './args.ts';
 import { approve, askStdin, Refused, retry } from './gate.ts';
 import { historyView, NotFoundError, renderHistory } from './history.ts';
 import { planView, renderPlan } from './plan.ts';
@@ -13,22 +13,27 @@ import { connect, describeError } from './session.ts';
 import type { Session } from './session.ts';
 import { renderTasks, tasksView } from './tasks.ts';
 
+/** The order kind of a command that names an order (the parser guarantees one). */
+function kindOf(args: Args): OrderKind {
+  if (!args.kind) throw new UsageError(`${args.command ?? 'this command'} needs an order: <kind>/<name>`);
+  return args.kind;
+}
+
 async function runCommand(args: Args, session: Session): Promise<void> {
   const out = stdout();
   const machine = args.output === 'json' || args.output === 'yaml' ? args.output : undefined;
   const now = Date.now();
-  const kind = args.kind;
   const name = args.name ?? '';
   switch (args.command) {
     case 'plan': {
-      if (!kind) return;
+      const kind = kindOf(args);
       const v = await planView(session, kind, name);
       if (machine) out.write(serialize(v, machine));
       else renderPlan(out, v);
       return;
     }
     case 'tasks': {
-      if (!kind) return;
+      const kind = kindOf(args);
       const v = await tasksView(session, kind, name, { states: args.states, sites: args.sites, steps: args.steps });
       if (machine) out.write(serialize(v, machine));
       else renderTasks(out, v, args.output, now);
@@ -36,7 +41,7 @@ async function runCommand(args: Args, session: Session): Promise<void> {
     }
     case 'approve':
     case 'retry': {
-      if (!kind) return;
+      const kind = kindOf(args);
       const gate = args.command === 'approve' ? approve : retry;
       const r = await gate(session, kind, name, { yes: args.yes, ask: askStdin });
       if (machine) out.write(serialize(r.order, machine));
@@ -50,7 +55,7 @@ async function runCommand(args: Args, session: Session): Promise<void> {
       return;
     }
     case undefined:
-      return;
+      throw new UsageError('no command: use plan, approve, retry, tasks or history');
   }
 }
 
