@@ -32,6 +32,7 @@ describe('kubectl occupier command line', () => {
     [['tasks', 'smv/a', '--state', 'Done'], '--state "Done" is not a task state: use Pending, Running, Succeeded, Failed'],
     [['plan', 'smv/a', '--state', 'Failed'], '--state, --site and --step filter tasks only, not plan'],
     [['plan', 'smv/a', '-o', 'table'], '--output "table" is not supported: use json, yaml or wide'],
+    [['history', 'acme', '-o', 'wide'], '--output "wide" is for tasks only; history takes json or yaml'],
     [['delete', 'smv/a'], 'unknown command "delete": use plan, approve, retry, tasks, history (kubectl occupier --help)'],
     [['history'], 'history needs an occupier: kubectl occupier history <occupier>'],
   ])('refuses %j naming the value', (argv, message) => {

@@ -142,6 +142,7 @@ export function parseCommandLine(argv: string[]): Args {
   if (command !== 'tasks' && (base.states.length || base.sites.length || base.steps.length)) {
     throw new UsageError(`--state, --site and --step filter tasks only, not ${command}`);
   }
+  if (command !== 'tasks' && base.output === 'wide') throw new UsageError(`--output "wide" is for tasks only; ${command} takes json or yaml`);
   if (command === 'history') {
     const [ref, ...extra] = rest;
     const name = ref?.replace(/^(occupiers?|occ)(\.occupier\.dev)?\//i, '');
