@@ -26,7 +26,7 @@ Flags:
   -n, --namespace NS        namespace of the order or occupier (default: the context's, else "default")
       --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)
       --context NAME        kubeconfig context to use
-  -o, --output FORMAT       json or yaml for scripts; wide adds columns (default: tables)
+  -o, --output FORMAT       json or yaml for scripts; wide adds columns to tasks (default: tables)
   -y, --yes                 approve/retry without the confirmation prompt
       --state STATE         tasks: only these states (Pending, Running, Succeeded, Failed; repeat or comma-separate)
       --site SITE           tasks: only these sites (repeat or comma-separate)
