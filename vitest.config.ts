@@ -4,6 +4,8 @@
 //          built from test/kube/ (Go module proxy + Go toolchain; cached by go.sum).
 // OCCUPIER_TEST_CLUSTER=dev|real|both (default both) picks them. Without Go the real half is
 // skipped with one line saying why; OCCUPIER_REQUIRE_REAL_CLUSTER=1 (CI) makes that a failure.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { ensureBinaries, unavailableReason } from './test/kube/realcluster.ts';
 
@@ -15,6 +17,15 @@ export const REAL_SUITES = [
   'test/support/**/*.test.ts',
   'test/runtime/integration.test.ts',
 ];
+
+/** The helm of test/helm/ (built once with Go, cached), or undefined without Go. */
+function buildHelm(): string | undefined {
+  const r = spawnSync('bash', [join(import.meta.dirname, 'test/helm/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const path = r.stdout.trim().split('\n').pop();
+  if (r.status === 0 && path) return path;
+  process.stdout.write('helm from test/helm/ not built (no Go?): the chart tests use node_modules/.bin/helm\n');
+  return undefined;
+}
 
 export default defineConfig(async () => {
   const mode = process.env['OCCUPIER_TEST_CLUSTER'] ?? 'both';
@@ -29,7 +40,8 @@ export default defineConfig(async () => {
   } else {
     process.stdout.write('real-cluster half skipped: OCCUPIER_TEST_CLUSTER=dev\n');
   }
-  const env = binDir ? { KUBE_BIN_DIR: binDir } : {};
+  const helm = process.env['HELM'] ?? buildHelm();
+  const env = { ...(binDir ? { KUBE_BIN_DIR: binDir } : {}), ...(helm ? { HELM: helm } : {}) };
   const projects = [];
   if (mode !== 'real') projects.push({ extends: true, test: { name: 'dev', include: ALL, env: { ...env, OCCUPIER_TEST_CLUSTER: 'dev' } } });
   if (binDir) {

