@@ -6,6 +6,6 @@ export * from './orders.ts';
 export * from './kinds.ts';
 export { crdFor, allCRDs, crdFileName, openAPISchema } from './crd.ts';
 export { renderCRDs } from './render.ts';
-export { parseResource, parseManifest, formatPath, ValidationError } from './validate.ts';
+export { parseResource, parsedSpec, parseManifest, formatPath, ValidationError } from './validate.ts';
 export type { Parsed } from './validate.ts';
 export type { FieldError } from './validate.ts';

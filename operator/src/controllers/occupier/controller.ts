@@ -10,7 +10,7 @@
  */
 import { fingerprint, toDriverError } from '../../../../drivers/src/contract.ts';
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
-import { Occupier, parseResource, Site, ValidationError } from '../../api/index.ts';
+import { Occupier, parsedSpec, Site, ValidationError } from '../../api/index.ts';
 import type { OccupierPhase, OccupierResource, OccupierStatus, SiteResource, SiteSpec } from '../../api/index.ts';
 import { itemId, parseItemId, planProvisioning } from '../../planner/provision.ts';
 import type { DesiredItem } from '../../planner/provision.ts';
@@ -60,7 +60,7 @@ export interface OccupierDeps {
 }
 
 function parsedSite(site: SiteResource): SiteSpec {
-  return parseResource(Site, site).spec;
+  return parsedSpec(Site, site);
 }
 
 /** Remove order: what depends on other items goes first, the network last. */
@@ -90,7 +90,7 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
 
     let spec;
     try {
-      spec = parseResource(Occupier, obj).spec;
+      spec = parsedSpec(Occupier, obj);
     } catch (err) {
       if (err instanceof ValidationError) {
         await writeInvalid(obj, err.message);

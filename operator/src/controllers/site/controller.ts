@@ -3,7 +3,7 @@
  * use of each pool, and refuses to let a Site be deleted while occupiers have contracts there.
  */
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
-import { parseResource, Site } from '../../api/index.ts';
+import { parsedSpec, Site } from '../../api/index.ts';
 import type { OccupierResource, SiteResource, SiteStatus } from '../../api/index.ts';
 import { finalizer, getCondition, setCondition, updateStatus } from '../../runtime/index.ts';
 import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
@@ -46,7 +46,7 @@ export function siteReconciler(deps: SiteDeps): Reconciler<SiteResource> {
 
   async function apply(site: SiteResource, ctx: ReconcileContext): Promise<ReconcileResult> {
     const name = site.metadata.name ?? '';
-    const spec = parseResource(Site, site).spec;
+    const spec = parsedSpec(Site, site);
     const problems = validateSite(spec);
     const occupiers = deps.occupiersAt(name).filter((o) => holds(o, name));
     const capacity: NonNullable<SiteStatus['capacity']> = {};
