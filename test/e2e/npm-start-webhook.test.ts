@@ -68,8 +68,10 @@ describe.skipIf(!REAL)(`npm start against a real cluster${REAL ? '' : ' — skip
     running.push(op.proc);
     const banner = /admission webhook: serving on :(\d+), registered as (https:\/\/127\.0\.0\.1:\d+) \(occupier-operator; removed on exit\): site access is enforced/.exec(readyWebhookLine(op.out()));
     expect(banner, op.out()).not.toBeNull();
-    const config = JSON.parse(await k(['get', 'validatingwebhookconfiguration', 'occupier-operator', '-o', 'json'])) as { webhooks: { clientConfig: { url: string } }[] };
+    const config = JSON.parse(await k(['get', 'validatingwebhookconfiguration', 'occupier-operator', '-o', 'json'])) as { webhooks: { clientConfig: { url: string }; namespaceSelector: unknown }[] };
     expect(config.webhooks[0]?.clientConfig.url).toBe(`${banner?.[2] ?? ''}/validate-orders`);
+    // A local operator has no namespace of its own: only kube-system is left out (orders in `default` are checked).
+    expect(config.webhooks[0]?.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }] });
 
     const refused = await env().kubectl(['--context', 'bob', 'create', '-f', '-'], manifest(decommission('acme', 'acme')));
     expect(refused.code).not.toBe(0);

@@ -85,7 +85,9 @@ const operator = startOperator({
 
 // The admission webhook of orders (site access): local (url + own CA), mounted certificate
 // (cert-manager), or own CA in a Secret (in a cluster); else none, and the banner says so.
-const operatorNamespace = process.env.POD_NAMESPACE ?? options.leaseNamespace;
+// The namespace the configurations never match: the operator's own. A local operator has
+// none: unless one is named (--lease-namespace), kube-system, so orders in `default` are checked.
+const operatorNamespace = process.env.POD_NAMESPACE ?? (options.webhookLocal && options.leaseNamespace === 'default' ? 'kube-system' : options.leaseNamespace);
 const certMode: CertMode | undefined = dev
   ? undefined
   : options.webhookLocal

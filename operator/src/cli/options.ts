@@ -73,7 +73,8 @@ Flags (environment variable in brackets):
   --kube-api-burst N        burst above that limit                             [OCCUPIER_KUBE_API_BURST] (400)
   --webhook-local           serve the admission webhook on loopback and register it with the cluster
                             (url + its own CA as caBundle, envtest-style; removed on exit), so site
-                            access is enforced in local development as in production
+                            access is enforced in local development as in production (every
+                            namespace but kube-system, or but --lease-namespace when given)
   --webhook-port N          port of the webhook's HTTPS server (0 = random)   [WEBHOOK_PORT] (9443)
   --webhook-cert-dir DIR    serve the webhook with DIR/tls.crt, DIR/tls.key (e.g. cert-manager's),
                             re-read when they change                           [WEBHOOK_CERT_DIR]
