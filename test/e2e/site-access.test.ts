@@ -187,6 +187,24 @@ describe.skipIf(!REAL)(`site access by admission webhook${REAL ? '' : ` — skip
     expect(r.stderr).toContain(message);
   });
 
+  it("a RoleBinding grants site access for orders in its namespace only: bob's Decommission, after one in occupiers", async () => {
+    const k = (args: string[]): Promise<string> => env.kubectlOk(args);
+    await k(['create', 'namespace', 'elsewhere']);
+    for (const ns of ['elsewhere', NS]) {
+      await k(['-n', ns, 'create', 'role', 'manage-london-sites', '--verb=manage', '--resource=sites.occupier.dev', '--resource-name=london-shoreditch', '--resource-name=london-canary-wharf']);
+      await k(['-n', ns, 'create', 'rolebinding', 'bob-manages-london', '--role=manage-london-sites', '--user=bob']);
+      const r = await create('bob', decommission('bob-decom-rb', 'london-only', { scheduledAt: '2099-12-31' }));
+      if (ns === 'elsewhere') {
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain('bob may not manage sites london-canary-wharf, london-shoreditch');
+      } else {
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+      }
+    }
+    await env.kubectlOk(['-n', NS, 'delete', 'decommission', 'bob-decom-rb', '--wait=false']);
+  });
+
   it("the operator's own writes (finalizers, status) are never sent to the webhook", async () => {
     // alice-decom has the operator's finalizer and status by now; the webhook saw only people.
     const o = await objects.get('decommissions', 'alice-decom');

@@ -35,8 +35,8 @@ export async function validateOrder(req: AdmissionRequest, deps: ValidateDeps): 
   const occupier = spec.occupierRef?.name ? await deps.state.occupier(namespace, spec.occupierRef.name) : undefined;
 
   const needed = sitesNeeded(kind, spec, occupier);
-  const denied = await sitesDenied(deps.review, req.userInfo, needed.sites);
-  if (denied.length > 0) return deny(req.uid, 403, accessDeniedMessage(kind, req.userInfo, needed, denied));
+  const denied = await sitesDenied(deps.review, req.userInfo, needed.sites, namespace);
+  if (denied.length > 0) return deny(req.uid, 403, accessDeniedMessage(kind, req.userInfo, needed, denied, namespace));
 
   const checkSchedule = req.operation === 'CREATE' || spec.scheduledAt !== old?.spec?.scheduledAt;
   const problems = await stateProblems(kind, namespace, spec, occupier, deps.state, checkSchedule, deps.now());
