@@ -66,6 +66,7 @@ interface PlanItem {
   action: string;
   site: string;
   step?: string;
+  ops?: { op: string; capability: string; type: string; key: string; spec?: unknown }[];
 }
 interface MoveStatus {
   phase?: string;
@@ -395,7 +396,7 @@ describe('SiteMove', () => {
     await kubectl(['-n', NS, 'delete', 'sitemove', 'lost', '--wait=true', '--timeout=30s']);
   });
 
-  it('reschedule (edit scheduledAt), cancel (delete before it starts), and a scheduledAt already past refused (ScheduleInPast)', async () => {
+  it('reschedule (edit scheduledAt), cancel (delete before it starts), scheduledAt removed (runs now, planned for now), and a scheduledAt already past refused (ScheduleInPast)', async () => {
     await kubectl(['apply', '-f', '-'], manifest(siteMove('someday', 'idle', A.name, B.name, { scheduledAt: '2031-01-01' })));
     const scheduled = await waitPhase('someday', 'Scheduled');
     expect(st(scheduled).scheduledFor).toBe('2031-01-01T23:00:00Z');
@@ -412,6 +413,21 @@ describe('SiteMove', () => {
     expect(ost(back).activeOrder).toBeUndefined();
     expect(keys(B, 'billing', 'contract', 'idle')).toEqual([]);
     expect(keys(A, 'network', 'allocation', 'idle')).toEqual([id('idle')]);
+
+    // scheduledAt removed while Scheduled: due now, and planned for now, not for the old date
+    await kubectl(['apply', '-f', '-'], manifest(siteMove('unscheduled', 'idle', A.name, B.name, { scheduledAt: '2031-03-01', approval: 'Manual' })));
+    await waitPhase('unscheduled', 'Scheduled');
+    await kubectl(['-n', NS, 'patch', 'sitemove', 'unscheduled', '--type', 'json', '-p', '[{"op":"remove","path":"/spec/scheduledAt"}]']);
+    const due = await waitPhase('unscheduled', 'AwaitingApproval');
+    expect(st(due).scheduledFor).toBeUndefined();
+    const ops = (st(due).plan?.items ?? []).flatMap((i) => i.ops ?? []);
+    const contract = ops.find((o) => o.op === 'ensure' && o.type === 'contract' && o.key === id('idle'));
+    const startDate = (contract?.spec as { startDate?: string } | undefined)?.startDate ?? '';
+    expect(startDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(startDate < '2031-03-01').toBe(true);
+    await until('Rescheduled to now event', async () => /Rescheduled.*2031-03-01T23:00:00Z to now/.test(await events('unscheduled')));
+    await kubectl(['-n', NS, 'delete', 'sitemove', 'unscheduled', '--wait=true', '--timeout=30s']);
+    await waitOccupier('idle', 'Active again', (o) => phaseOf(o) === 'Active');
 
     await kubectl(['apply', '-f', '-'], manifest(siteMove('yesterday', 'idle', A.name, B.name, { scheduledAt: '2020-01-01T10:00:00Z' })));
     const refused = await waitPhase('yesterday', 'Blocked');

@@ -120,6 +120,16 @@ export async function gateSchedule<R extends AnyOrder, G>(s: Step<R, G>): Promis
   });
   switch (gate.action) {
     case 'Due':
+      if (previousFor !== undefined && previousFor !== gate.forText) {
+        // Rescheduled to now (scheduledAt removed, or moved to a time already come): the plan's
+        // dates follow the new schedule, not the one it was waiting for.
+        const now = order.spec.scheduledAt === undefined;
+        await s.write((st) => {
+          if (now) delete st.scheduledFor;
+          else st.scheduledFor = gate.forText;
+        });
+        void deps.events.normal(order, REASON.Rescheduled, `rescheduled from ${previousFor} to ${now ? 'now (spec.scheduledAt removed)' : gate.forText}: it runs now`);
+      }
       return undefined;
     case 'Refused': {
       const failure = { reason: gate.reason, message: gate.message };
