@@ -59,6 +59,7 @@ interface Task {
   notBefore?: string;
   startedAt?: string;
   lastError?: string;
+  items?: { total: number; done: number };
 }
 interface PlanItem {
   kind: string;
@@ -283,6 +284,9 @@ describe('SiteMove', () => {
     expect(keys(A, 'network', 'allocation', 'mover')).toEqual([id('mover')]);
 
     const done = await waitPhase('mover', 'Succeeded', 40_000);
+    // every site step counts its plan items (a user is one item of three driver operations)
+    for (const t of (st(done).tasks ?? []).filter((x) => x.items)) expect(t.items, `${t.site}/${t.step}`).toEqual({ total: t.items?.total, done: t.items?.total });
+    expect(task(done, B, 'users')?.items?.total).toBe(emailsOf(occ).length);
     // ... and leaves Progressing when the move ends.
     expect(runHealth(join(healthDir('SiteMove'), 'health.lua'), done).status).toBe('Healthy');
     expect(Date.parse(task(done, A, 'network')?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse('2027-01-12T00:00:00Z'));

@@ -73,7 +73,7 @@ export async function runTasks(current: readonly Task[], items: readonly PlanIte
   const exec: ExecuteOptions = { ...opts.env.execute, uid: opts.uid, signal: opts.env.ctx.signal, concurrency: opts.itemConcurrency };
 
   /** One attempt of a task if its time has come; whether the next step of its site may go on. */
-  const attempt = async (task: Task, call: () => Promise<ItemResult[]>): Promise<boolean> => {
+  const attempt = async (task: Task, call: () => Promise<ItemResult[]>, opsPerItem?: readonly number[]): Promise<boolean> => {
     const gate = taskGate(task, opts.now());
     if (gate.action === 'done') return true;
     if (gate.action === 'failed') return false;
@@ -85,7 +85,7 @@ export async function runTasks(current: readonly Task[], items: readonly PlanIte
     // Recorded before the calls when there is work to do, so a long step shows as Running.
     if ((task.items?.total ?? 1) > 0) void writer.mark();
     const results = await call();
-    const wait = recordAttempt(task, results, opts.now());
+    const wait = recordAttempt(task, results, opts.now(), opsPerItem);
     if (wait !== undefined) waits.push(wait);
     void writer.mark();
     return task.state === 'Succeeded';
@@ -104,7 +104,8 @@ export async function runTasks(current: readonly Task[], items: readonly PlanIte
         return;
       }
       const ops = stepOps(items, siteName, task.step);
-      if (!(await attempt(task, () => (ops.length > 0 ? executeItems(site, ops, exec) : Promise.resolve([]))))) return;
+      const opsPerItem = items.filter((i) => i.site === siteName && i.step === task.step).map((i) => (i.ops ?? []).length);
+      if (!(await attempt(task, () => (ops.length > 0 ? executeItems(site, ops, exec) : Promise.resolve([])), opsPerItem))) return;
     }
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../api/index.ts';
 import type { ItemResult } from '../execute.ts';
-import { beginAttempt, initialTasks, recordAttempt, resetFailed, RETRY_BUDGET, retryDelayMs, summarizeTasks, taskGate } from './tasks.ts';
+import { beginAttempt, initialTasks, itemsDone, recordAttempt, resetFailed, RETRY_BUDGET, retryDelayMs, summarizeTasks, taskGate } from './tasks.ts';
 
 const now = new Date('2026-12-01T10:00:00Z');
 const done: ItemResult = { id: 'a', op: 'ensure', state: 'Done', details: {} };
@@ -41,6 +41,16 @@ describe('order tasks', () => {
     expect(t).toMatchObject({ state: 'Running', attempts: 1 });
     expect(recordAttempt(t, [done], now)).toBeUndefined();
     expect(t.state).toBe('Succeeded');
+  });
+
+  it('counts plan items done, not driver operations (a user is three operations; done never passes total)', () => {
+    const t = task({ items: { total: 3, done: 0 } });
+    beginAttempt(t, now);
+    // items of 3, 1 and 2 operations; the second item's one operation failed
+    recordAttempt(t, [done, done, done, transient, done, done], now, [3, 1, 2]);
+    expect(t.items).toEqual({ total: 3, done: 2 });
+    expect(itemsDone([done, done, done, done, done, done], [3, 1, 2])).toBe(3);
+    expect(itemsDone([done, transient, done], [2, 0, 1])).toBe(2); // an item without operations is done
   });
 
   it('transient failures back off until the budget is spent, then fail', () => {

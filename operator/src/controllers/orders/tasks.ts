@@ -18,6 +18,20 @@ export function retryDelayMs(attempts: number): number {
 }
 
 /**
+ * Plan items whose every operation is Done: `results` are in the order of the items'
+ * operations, `opsPerItem` how many each item has (a user is three: Wi-Fi, directory, access).
+ */
+export function itemsDone(results: readonly ItemResult[], opsPerItem: readonly number[]): number {
+  let at = 0;
+  let done = 0;
+  for (const n of opsPerItem) {
+    if (results.slice(at, at + n).every((r) => r.state === 'Done')) done++;
+    at += n;
+  }
+  return done;
+}
+
+/**
  * One Pending task per planned site step (every step listed, even with no items, in plan
  * order), then the final steps and `notify` at the first planned site.
  */
@@ -85,10 +99,9 @@ export function beginAttempt(task: Task, now: Date): void {
  * is spent; in-progress items wait for the driver's hint. Returns how long to wait before
  * the next look (undefined: the task ended).
  */
-export function recordAttempt(task: Task, results: readonly ItemResult[], now: Date): number | undefined {
+export function recordAttempt(task: Task, results: readonly ItemResult[], now: Date, opsPerItem?: readonly number[]): number | undefined {
   const retryBase = task.retryFrom ?? 0;
-  const done = results.filter((r) => r.state === 'Done').length;
-  if (task.items) task.items.done = done;
+  if (task.items) task.items.done = opsPerItem ? itemsDone(results, opsPerItem) : results.filter((r) => r.state === 'Done').length;
   const permanent = results.find((r) => r.state === 'Failed' && r.code === 'Permanent');
   const transient = results.find((r) => r.state === 'Failed' && r.code === 'Transient');
   const pending = results.filter((r) => r.state === 'InProgress');
