@@ -106,7 +106,7 @@ async function run(name: string, customerName: string, itemConcurrency: number):
 await env.kubectlOk(['create', 'namespace', NS]);
 const names = values['no-baseline'] ? ['cust-fast'] : ['cust-fast', 'cust-baseline'];
 await onboard(names);
-const results: Run[] = [await run('operator (items of a step in parallel)', 'cust-fast', 256)];
+const results: Run[] = [await run('operator --order-item-concurrency 256', 'cust-fast', 256)];
 if (!values['no-baseline']) results.push(await run('baseline (one driver call at a time)', 'cust-baseline', 1));
 await env.stop();
 rmSync(stateDir, { recursive: true, force: true });

@@ -81,7 +81,7 @@ async function run(name: string, occupierName: string, siteConcurrency: number, 
 await kubectl(['create', 'namespace', NS]);
 const names = values['no-baseline'] ? ['bench-fast'] : ['bench-fast', 'bench-baseline'];
 await onboard(names);
-const results: Run[] = [await run('operator (sites in parallel, 32 calls per step)', 'bench-fast', 5, 32)];
+const results: Run[] = [await run('operator (defaults: 5 sites, 32 calls per step)', 'bench-fast', 5, 32)];
 if (!values['no-baseline']) results.push(await run('baseline (one site at a time, 4 calls per step)', 'bench-baseline', 1, 4));
 await env.stop();
 rmSync(stateDir, { recursive: true, force: true });

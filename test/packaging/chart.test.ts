@@ -230,7 +230,7 @@ describe('default values', () => {
     expect(podNamespace?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.namespace');
     // The pod's environment as the kubelet gives it: in a pod, POD_NAMESPACE from the downward API.
     const options = parseOptions(container.args, { KUBERNETES_SERVICE_HOST: '10.96.0.1', POD_NAMESPACE: NAMESPACE });
-    expect(options).toMatchObject({ leaderElect: true, leaseNamespace: NAMESPACE, metricsPort: 8080, dev: false, namespace: undefined });
+    expect(options).toMatchObject({ leaderElect: true, leaseNamespace: NAMESPACE, metricsPort: 8080, dev: false, namespace: undefined, orderSiteConcurrency: 5, orderItemConcurrency: 32 });
   });
 
   it('probes /healthz and /readyz on the metrics port 8080', () => {
@@ -432,9 +432,10 @@ describe('toggles', () => {
   });
 
   it('passes extra flags through, and they must still parse', () => {
-    const container = operatorContainer(helmTemplate({ logLevel: 'debug', workers: 8, extraArgs: ['--lease-namespace=leases'] }));
+    const container = operatorContainer(helmTemplate({ logLevel: 'debug', workers: 8, orders: { itemConcurrency: 256 }, extraArgs: ['--lease-namespace=leases'] }));
     const options = parseOptions(container.args, { KUBERNETES_SERVICE_HOST: '10.96.0.1', POD_NAMESPACE: NAMESPACE });
-    expect(options).toMatchObject({ logLevel: 'debug', workers: 8, leaseNamespace: 'leases' });
+    expect(options).toMatchObject({ logLevel: 'debug', workers: 8, orderSiteConcurrency: 5, orderItemConcurrency: 256, leaseNamespace: 'leases' });
+    expect(helmTemplateError({ orders: { itemConcurrency: 0 } })).toContain('/orders/itemConcurrency');
   });
 });
 

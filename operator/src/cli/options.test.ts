@@ -21,6 +21,12 @@ describe('command line', () => {
     expect(parseOptions([], { OCCUPIER_METRICS_PORT: '7070' }).metricsPort).toBe(7070);
   });
 
+  it('order concurrency: 5 sites, 32 calls per step by default; flag or environment', () => {
+    expect(parseOptions([], {})).toMatchObject({ orderSiteConcurrency: 5, orderItemConcurrency: 32 });
+    expect(parseOptions(['--order-item-concurrency', '1024'], { OCCUPIER_ORDER_SITE_CONCURRENCY: '2' })).toMatchObject({ orderSiteConcurrency: 2, orderItemConcurrency: 1024 });
+    expect(() => parseOptions(['--order-item-concurrency', '0'], {})).toThrow(/--order-item-concurrency must be a whole number ≥ 1, got "0"/);
+  });
+
   it.each([
     [['--metrics-port', 'eighty'], /--metrics-port/],
     [['--workers', '0'], /--workers/],

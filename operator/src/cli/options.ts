@@ -25,6 +25,10 @@ export interface Options {
   /** json, pretty (pino-pretty), or auto: pretty on a terminal outside a pod. */
   logFormat: LogFormat;
   workers: number;
+  /** Sites of one order worked on at once. */
+  orderSiteConcurrency: number;
+  /** Driver calls of one order step (one site) in flight at once: what the provisioning backends take. */
+  orderItemConcurrency: number;
   /** Client-side rate limit of requests to the API server. */
   qps: number;
   burst: number;
@@ -69,6 +73,9 @@ Flags (environment variable in brackets):
   --log-format FORMAT       json, pretty, or auto: pretty logs and a banner    [OCCUPIER_LOG_FORMAT] (auto)
                             on a terminal, JSON in a pod or when piped
   --workers N               concurrent reconciles per controller               [OCCUPIER_WORKERS] (4)
+  --order-site-concurrency N   sites of one order worked on at once         [OCCUPIER_ORDER_SITE_CONCURRENCY] (5)
+  --order-item-concurrency N   driver calls of one order step in flight     [OCCUPIER_ORDER_ITEM_CONCURRENCY] (32)
+                            at once (per site): raise it as far as your provisioning backends take
   --kube-api-qps N          client-side limit of API requests per second       [OCCUPIER_KUBE_API_QPS] (200)
   --kube-api-burst N        burst above that limit                             [OCCUPIER_KUBE_API_BURST] (400)
   --webhook-local           serve the admission webhook on loopback and register it with the cluster
@@ -130,6 +137,8 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         'log-level': { type: 'string' },
         'log-format': { type: 'string' },
         workers: { type: 'string' },
+        'order-site-concurrency': { type: 'string' },
+        'order-item-concurrency': { type: 'string' },
         'kube-api-qps': { type: 'string' },
         'kube-api-burst': { type: 'string' },
         'webhook-local': { type: 'boolean' },
@@ -166,6 +175,8 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     logLevel,
     logFormat,
     workers: int('workers', v.workers ?? env.OCCUPIER_WORKERS, 4, 1),
+    orderSiteConcurrency: int('order-site-concurrency', v['order-site-concurrency'] ?? env.OCCUPIER_ORDER_SITE_CONCURRENCY, 5, 1),
+    orderItemConcurrency: int('order-item-concurrency', v['order-item-concurrency'] ?? env.OCCUPIER_ORDER_ITEM_CONCURRENCY, 32, 1),
     qps: int('kube-api-qps', v['kube-api-qps'] ?? env.OCCUPIER_KUBE_API_QPS, 200, 1),
     burst: int('kube-api-burst', v['kube-api-burst'] ?? env.OCCUPIER_KUBE_API_BURST, 400, 1),
     webhookLocal: v['webhook-local'] ?? false,
