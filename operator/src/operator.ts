@@ -161,7 +161,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     { kind: 'SiteMove', list: () => siteMoves.list() },
     { kind: 'CustomerMove', list: () => customerMoves.list() },
     { kind: 'Decommission', list: () => decommissions.list() },
-  ]);
+  ], () => clock.now());
 
   const planStore = configMapPlanStore(core);
   const ordersOfOccupier = (key: string): AnyOrder[] => [...siteMoves.byIndex('occupier', key), ...customerMoves.byIndex('occupier', key), ...decommissions.byIndex('occupier', key)];

@@ -319,6 +319,7 @@ describe('Decommission', () => {
     await waitPhase('slow-corp', 'Running');
     const metrics = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`occupier_operator_order_started_timestamp_seconds\\{kind="Decommission",namespace="${NS}",name="slow-corp"\\} \\d+`));
+    expect(metrics).toMatch(new RegExp(`occupier_operator_order_active_timestamp_seconds\\{kind="Decommission",namespace="${NS}",name="slow-corp"\\} \\d+`));
     // The occupier's spec is frozen while the run goes on: a change is ignored, and says so.
     await kubectl(['-n', NS, 'patch', 'occupiers', 'slow-corp', '--type', 'merge', '-p', '{"spec":{"displayName":"Renamed mid-run"}}']);
     const frozen = await until('SpecFrozen', async () => {

@@ -330,6 +330,10 @@ describe('SiteMove', () => {
 
     const running = await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text();
     expect(running).toMatch(new RegExp(`occupier_operator_order_started_timestamp_seconds\\{kind="SiteMove",namespace="${NS}",name="later"\\} \\d+`));
+    // ... but once it only waits for the end of the move date no work is due: OrderStuck does not count it.
+    await until('no work due while it waits for the end of the move date', async () =>
+      !(await (await fetch(`http://127.0.0.1:${op.manager.port}/metrics`)).text()).includes(`occupier_operator_order_active_timestamp_seconds{kind="SiteMove",namespace="${NS}",name="later"}`), 4_000, 50);
+    expect(phaseOf(await order('later'))).toBe('Running');
     const done = await waitPhase('later', 'Succeeded', 40_000);
     expect(Date.parse(task(done, A, 'telephony')?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse('2027-01-13T00:00:00Z'));
     expectSourceEnded(A, occ, 'released');

@@ -13,7 +13,22 @@ export type OrderKindName = (typeof ORDER_KINDS)[number];
 
 interface OrderLike {
   metadata?: { namespace?: string; name?: string };
-  status?: Pick<OrderStatus, 'phase' | 'startedAt' | 'scheduledFor'>;
+  status?: Pick<OrderStatus, 'phase' | 'startedAt' | 'scheduledFor' | 'tasks'>;
+}
+
+/**
+ * Since when a running order has had work due (ms), for OrderStuck: its start, or the latest
+ * `notBefore` that has come. Undefined while it only waits for its time — no step running and
+ * one waiting for a `notBefore` ahead (a move's source steps wait for the end of the move
+ * date: not stuck). A step that retries is Running, so a stuck order is never hidden.
+ */
+export function activeSince(status: NonNullable<OrderLike['status']>, nowMs: number): number | undefined {
+  if (status.phase !== 'Running' || !status.startedAt) return undefined;
+  const open = (status.tasks ?? []).filter((t) => t.state !== 'Succeeded' && t.state !== 'Failed');
+  const ahead = (t: (typeof open)[number]): boolean => t.notBefore !== undefined && Date.parse(t.notBefore) > nowMs;
+  if (open.some(ahead) && !open.some((t) => t.state === 'Running')) return undefined;
+  const came = (status.tasks ?? []).flatMap((t) => (t.notBefore !== undefined && !ahead(t) ? [Date.parse(t.notBefore)] : []));
+  return Math.max(Date.parse(status.startedAt), ...came.filter(Number.isFinite));
 }
 
 export interface OrderSource {
@@ -25,7 +40,7 @@ export class OrderMetrics {
   readonly duration: Histogram<'kind' | 'result'>;
   readonly missed: Counter<'kind'>;
 
-  constructor(registry: Registry, sources: () => OrderSource[]) {
+  constructor(registry: Registry, sources: () => OrderSource[], now: () => number = Date.now) {
     new Gauge({
       name: 'occupier_operator_orders',
       help: 'Orders per kind and phase (an order no controller has seen yet counts as Pending).',
@@ -37,7 +52,7 @@ export class OrderMetrics {
       },
     });
     /** A gauge of one timestamp per order, for the orders `pick` returns one for. */
-    const timestampGauge = (name: string, help: string, pick: (s: NonNullable<OrderLike['status']>) => string | undefined): void => {
+    const timestampGauge = (name: string, help: string, pick: (s: NonNullable<OrderLike['status']>) => string | number | undefined): void => {
       new Gauge({
         name,
         help,
@@ -48,14 +63,18 @@ export class OrderMetrics {
           for (const src of sources()) {
             for (const o of src.list()) {
               const at = o.status ? pick(o.status) : undefined;
-              if (at) this.set({ kind: src.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }, Date.parse(at) / 1000);
+              const ms = typeof at === 'string' ? Date.parse(at) : at;
+              if (ms !== undefined && Number.isFinite(ms)) this.set({ kind: src.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }, ms / 1000);
             }
           }
         },
       });
     };
-    timestampGauge('occupier_operator_order_started_timestamp_seconds', 'Start time of running orders (alert: running for too long).', (s) =>
-      s.phase === 'Running' ? s.startedAt : undefined,
+    timestampGauge('occupier_operator_order_started_timestamp_seconds', 'Start time of running orders.', (s) => (s.phase === 'Running' ? s.startedAt : undefined));
+    timestampGauge(
+      'occupier_operator_order_active_timestamp_seconds',
+      'Since when running orders have had work due: the start, or the latest step notBefore that came; absent while an order only waits for a notBefore ahead (alert OrderStuck: work due for too long).',
+      (s) => activeSince(s, now()),
     );
     timestampGauge(
       'occupier_operator_order_scheduled_timestamp_seconds',
