@@ -124,10 +124,16 @@ describe('occupier reconciler: one writer of Occupier.status, through a site mov
     expect(await h.status()).toMatchObject({ phase: 'Active', currentSites: [SHO], users: { total: 1, ready: 1 } });
     await expectNoWrite(h); // nothing changed: no write
 
+    const beforeMove = await h.get();
     h.setOrders([move(h, { phase: 'Scheduled', scheduledFor: STARTED })]);
     await h.pass();
     expect(await h.status()).toMatchObject({ phase: 'MoveScheduled', activeOrder: { kind: 'SiteMove', name: 'to-canary' } });
     expect(h.events.at(-1)).toBe('Normal MoveScheduled: phase Active → MoveScheduled: SiteMove to-canary Scheduled');
+    // A pass from a stale copy (a cache not yet updated, phase still Active): no second write, no second Event.
+    const rv = await h.resourceVersion();
+    await h.pass(beforeMove);
+    expect(await h.resourceVersion()).toBe(rv);
+    expect(h.events.filter((e) => e.startsWith('Normal MoveScheduled'))).toHaveLength(1);
 
     // Running: nothing is provisioned; a spec change is refused (SpecFrozen).
     h.setOrders([move(h, { phase: 'Running', scheduledFor: STARTED, startedAt: STARTED })]);

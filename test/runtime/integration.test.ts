@@ -254,25 +254,29 @@ describe('status writes', () => {
     expect(same.metadata?.resourceVersion).toBe(final.metadata?.resourceVersion);
   });
 
-  it('putStatus: the whole status without copying the object; no write when unchanged; a conflict re-reads and checks again', async () => {
+  it('putStatus: the whole status without copying the object; no write when unchanged; a conflict re-reads and checks again; tells what it replaced', async () => {
     const ns = await namespace();
     const created = await tc.gizmos.create(gizmo('p', {}, ns));
     const unchanged = (want: string[]) => (st: { notes?: string[] } | undefined): boolean => JSON.stringify(st?.notes ?? []) === JSON.stringify(want);
     const spec = created.spec;
     const first = await putStatus(tc.gizmos, created, { notes: ['one'] }, unchanged(['one']));
-    expect(first.status?.notes).toEqual(['one']);
+    expect(first).toMatchObject({ written: true, replaced: created.status });
+    expect(first.object.status?.notes).toEqual(['one']);
     expect(created.spec).toBe(spec); // nothing of the caller's object was replaced or cloned into it
     expect(created.status?.notes).toBeUndefined();
     // unchanged: no write (same resourceVersion)
-    const again = await putStatus(tc.gizmos, first, { notes: ['one'] }, unchanged(['one']));
-    expect(again.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
+    const again = await putStatus(tc.gizmos, first.object, { notes: ['one'] }, unchanged(['one']));
+    expect(again.written).toBe(false);
+    expect(again.object.metadata?.resourceVersion).toBe(first.object.metadata?.resourceVersion);
     // from the stale `created`: 409, re-read, and the re-read status already is the one wanted → no write
     const stale = await putStatus(tc.gizmos, created, { notes: ['one'] }, unchanged(['one']));
-    expect(stale.metadata?.resourceVersion).toBe(first.metadata?.resourceVersion);
-    // from the stale `created` with a new status: 409, re-read, written
+    expect(stale.written).toBe(false);
+    expect(stale.object.metadata?.resourceVersion).toBe(first.object.metadata?.resourceVersion);
+    // from the stale `created` with a new status: 409, re-read, written; it replaced the stored ['one'], not the stale copy's
     const written = await putStatus(tc.gizmos, created, { notes: ['two'] }, unchanged(['two']));
     expect((await tc.gizmos.get(ns, 'p')).status?.notes).toEqual(['two']);
-    expect(written.metadata?.resourceVersion).not.toBe(first.metadata?.resourceVersion);
+    expect(written).toMatchObject({ written: true, replaced: { notes: ['one'] } });
+    expect(written.object.metadata?.resourceVersion).not.toBe(first.object.metadata?.resourceVersion);
   });
 });
 

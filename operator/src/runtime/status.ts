@@ -58,11 +58,20 @@ export async function patchStatus<T extends KubernetesObject>(client: ResourceCl
   return client.mergePatchStatus(namespace, name, { status });
 }
 
+/** What `putStatus` did: the object as stored now, and — when it wrote — the status it replaced. */
+export interface PutStatusResult<T extends KubernetesObject & { status?: unknown }> {
+  object: T;
+  written: boolean;
+  /** The status the write replaced (as stored, not as the caller's possibly stale copy had it). */
+  replaced: T['status'] | undefined;
+}
+
 /**
  * The whole status, from its one writer: PUT /status with `next` unless `unchanged(status)` says
  * the stored one already is it. No copy of the object is made (the body shares `current`'s
  * metadata and spec, which the server ignores on /status apart from the resourceVersion);
- * conflicts re-read and check again.
+ * conflicts re-read and check again. What changed is told against the status it replaced, so
+ * a pass that started from a stale cached copy neither writes nor reports a change twice.
  */
 export async function putStatus<T extends KubernetesObject & { status?: unknown }>(
   client: ResourceClient<T>,
@@ -70,12 +79,13 @@ export async function putStatus<T extends KubernetesObject & { status?: unknown 
   next: NonNullable<T['status']>,
   unchanged: (status: T['status']) => boolean,
   maxRetries = 5,
-): Promise<T> {
+): Promise<PutStatusResult<T>> {
   const { namespace, name = '' } = current.metadata ?? {};
   for (let attempt = 0; ; attempt++) {
-    if (unchanged(current.status)) return current;
+    if (unchanged(current.status)) return { object: current, written: false, replaced: undefined };
     try {
-      return await client.replaceStatus({ ...current, status: next } as T);
+      const object = await client.replaceStatus({ ...current, status: next } as T);
+      return { object, written: true, replaced: current.status };
     } catch (err) {
       if (!isConflict(err) || attempt >= maxRetries) throw err;
       current = await client.get(namespace, name);

@@ -159,18 +159,18 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       customers: customersOf(obj),
       left: effective.left,
     });
-    const wasReady = isTrue(obj.status?.conditions ?? [], CONDITION.Ready);
-    const prevDegraded = getCondition(obj.status?.conditions ?? [], CONDITION.Degraded);
-    await writeStatus(obj, built.status);
-
-    emit(obj, phaseEvent(obj.status?.phase, phase, activeOrder, orders));
-    emit(obj, driftEvent(obj.status?.specDrift, effective.drift));
-
-    const nowReady = isTrue(built.status.conditions ?? [], CONDITION.Ready);
-    if (nowReady && !wasReady) void deps.events.normal(obj, REASON.Provisioned, 'every site is provisioned as declared');
-    const degraded = getCondition(built.status.conditions ?? [], CONDITION.Degraded);
-    if (degraded?.status === 'True' && (prevDegraded?.status !== 'True' || prevDegraded.message !== degraded.message)) {
-      void deps.events.warning(obj, degraded.reason, degraded.message);
+    // Changes are told against the status the write replaced; no write, nothing changed to tell.
+    const replaced = await writeStatus(obj, built.status);
+    if (replaced) {
+      emit(obj, phaseEvent(replaced.phase, phase, activeOrder, orders));
+      emit(obj, driftEvent(replaced.specDrift, effective.drift));
+      const nowReady = isTrue(built.status.conditions ?? [], CONDITION.Ready);
+      if (nowReady && !isTrue(replaced.conditions ?? [], CONDITION.Ready)) void deps.events.normal(obj, REASON.Provisioned, 'every site is provisioned as declared');
+      const prevDegraded = getCondition(replaced.conditions ?? [], CONDITION.Degraded);
+      const degraded = getCondition(built.status.conditions ?? [], CONDITION.Degraded);
+      if (degraded?.status === 'True' && (prevDegraded?.status !== 'True' || prevDegraded.message !== degraded.message)) {
+        void deps.events.warning(obj, degraded.reason, degraded.message);
+      }
     }
     for (const o of outcomes) {
       const done = o.results.filter((r) => r.state === 'Done');
@@ -205,10 +205,15 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
   }
 
   /** Writes the whole status (this controller is its one writer); no write when nothing changed. */
-  async function writeStatus(obj: OccupierResource, next: OccupierStatus): Promise<void> {
+  /**
+   * Returns the status the write replaced (as stored: a pass from a stale cached copy must not
+   * report a phase change twice), or undefined when nothing was written.
+   */
+  async function writeStatus(obj: OccupierResource, next: OccupierStatus): Promise<OccupierStatus | undefined> {
     // Nothing changed (a re-reconcile, e.g. after a Site status update): no write.
     const wanted = fingerprint(next);
-    await putStatus(deps.client, obj, next, (stored) => wanted === fingerprint(stored ?? {}));
+    const put = await putStatus(deps.client, obj, next, (stored) => wanted === fingerprint(stored ?? {}));
+    return put.written ? (put.replaced ?? {}) : undefined;
   }
 
   /** Sets one condition on the occupier's status (stamping observedGeneration when asked). */
@@ -234,8 +239,8 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
   async function settleDecommissioned(obj: OccupierResource, view: OrderView, orders: readonly AnyOrder[]): Promise<void> {
     const items = view.decommission ? await planItemsOf(view.decommission, deps.planStore) : [];
     const next = decommissionedStatus({ prev: obj.status, order: view.decommission, items, identity: keyOf(obj), generation: obj.metadata.generation, now: now() });
-    await writeStatus(obj, withCustomers(next, customersOf(obj)));
-    emit(obj, phaseEvent(obj.status?.phase, 'Decommissioned', undefined, orders));
+    const replaced = await writeStatus(obj, withCustomers(next, customersOf(obj)));
+    if (replaced) emit(obj, phaseEvent(replaced.phase, 'Decommissioned', undefined, orders));
   }
 
   /** While an order runs, nothing is provisioned and spec changes are ignored: phase, active order, and say so when the spec changed. */
@@ -252,8 +257,8 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       frozen = `spec changes are ignored while ${activeOrder ? `${activeOrder.kind} ${activeOrder.name}` : 'an order'} runs (phase ${phase}); they apply when it ends, if the occupier still exists`;
       next.conditions = setCondition(prev.conditions ?? [], { type: CONDITION.SpecFrozen, status: 'True', reason: REASON.OrderRunning, message: frozen }, obj.metadata.generation, now());
     }
-    await writeStatus(obj, next);
-    emit(obj, phaseEvent(prev.phase, phase, activeOrder, orders));
+    const replaced = await writeStatus(obj, next);
+    if (replaced) emit(obj, phaseEvent(replaced.phase, phase, activeOrder, orders));
     if (frozen) void deps.events.warning(obj, CONDITION.SpecFrozen, frozen);
   }
 
