@@ -77,8 +77,9 @@ interface RunOpts {
 }
 
 /** The environment without the test runner's colour settings (FORCE_COLOR, even empty, forces colour). */
+/** The environment without what decides colour: NO_COLOR, FORCE_COLOR, and CI (with CI set, Node gives a terminal no colours). */
 function withoutColourSettings(e: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { NO_COLOR: _no, FORCE_COLOR: _force, ...rest } = e;
+  const { NO_COLOR: _no, FORCE_COLOR: _force, CI: _ci, ...rest } = e;
   return rest;
 }
 
