@@ -45,6 +45,12 @@ async function stopOperator(signal: NodeJS.Signals): Promise<void> {
 
 const kubectl = (args: string[], stdin?: string): Promise<string> => env.kubectlOk(args, stdin);
 
+/** Whether some decommission is Running (one list call). */
+async function running(): Promise<boolean> {
+  const list = JSON.parse(await kubectl(['-n', NS, 'get', 'decommissions', '-o', 'json'])) as { items: Obj[] };
+  return list.items.some((o) => phaseOf(o) === 'Running');
+}
+
 async function phases(): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
   for (let n = 0; n < RUNS; n++) out.set(`crash-${n}`, phaseOf(await objects.get('decommissions', `crash-${n}`)));
@@ -74,9 +80,12 @@ afterAll(async () => {
 
 describe('operator killed at random points during decommissions', () => {
   it(`every one of ${RUNS} runs ends Succeeded and every external item is removed exactly once`, async () => {
-    // Slow drivers so kills land mid-step.
-    await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index, { latencyMs: '30' }))));
+    // Slow drivers so kills land mid-step. The orders are created while the operator is down, so
+    // none can finish before the first kill (a fast machine ran all 50 while kubectl applied them).
+    await stopOperator('SIGKILL');
+    await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index, { latencyMs: '60' }))));
     await kubectl(['apply', '-f', '-'], manifest(...Array.from({ length: RUNS }, (_, n) => decommission(`crash-${n}`, `crash-${n}`))));
+    child = startOperator();
 
     const random = seededRandom(42);
     let kills = 0;
@@ -96,8 +105,17 @@ describe('operator killed at random points during decommissions', () => {
         }
         break;
       }
-      await new Promise((r) => setTimeout(r, 500 + Math.floor(random() * 1200)));
-      if (values.some((p) => p === 'Running')) killsWhileRunning++;
+      if (killsWhileRunning < 3) {
+        // Until three kills have landed while a decommission ran, aim: wait (up to 10 s) until one
+        // runs, then kill soon after. The CLI takes a while to start; random moments fell before it
+        // ran anything on a real API server.
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline && !(await running())) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, Math.floor(random() * 300)));
+      } else {
+        await new Promise((r) => setTimeout(r, 500 + Math.floor(random() * 1200)));
+      }
+      if (await running()) killsWhileRunning++;
       await stopOperator('SIGKILL');
       kills++;
       child = startOperator();
