@@ -373,6 +373,61 @@ describe('SiteMove', () => {
     expectSourceEnded(A, occ, 'transferred');
   });
 
+  it('Manual approval of a scheduled move: its plan is shown while it waits, approved ahead it runs at its time; when the plan has changed by then, the approval is withdrawn', async () => {
+    await readyOccupier('ahead', 11);
+    await readyOccupier('ahead-changed', 12);
+    at('2027-01-14T10:00:00Z');
+    const when = '2027-01-14T10:00:08Z';
+    await kubectl(['apply', '-f', '-'], manifest(
+      siteMove('ahead', 'ahead', A.name, B.name, { approval: 'Manual', scheduledAt: when }),
+      siteMove('ahead-changed', 'ahead-changed', A.name, B.name, { approval: 'Manual', scheduledAt: when }),
+    ));
+    // Scheduled, with the plan to review (no prerequisites checked, no driver change yet).
+    const previewed = await until('plan preview while Scheduled', async () => {
+      const o = await order('ahead');
+      return phaseOf(o) === 'Scheduled' && (st(o).plan?.items ?? []).length > 0 ? o : undefined;
+    });
+    expect(st(previewed).plan?.summary).toMatch(/Move \d+/);
+    expect(st(previewed).startedAt).toBeUndefined();
+    expect(keys(B, 'billing', 'contract', 'ahead')).toEqual([]);
+    const before = st(await until('preview of the other', async () => {
+      const o = await order('ahead-changed');
+      return (st(o).plan?.items ?? []).length > 0 ? o : undefined;
+    })).plan?.summary ?? '';
+
+    // Approved ahead: recorded against the plan on display.
+    for (const name of ['ahead', 'ahead-changed']) await kubectl(['-n', NS, 'annotate', 'sitemove', name, 'occupier.dev/approve=true']);
+    const approved = await until('approval recorded', async () => {
+      const o = await order('ahead');
+      return (o?.status as { approvedPlan?: string } | undefined)?.approvedPlan ? o : undefined;
+    });
+    expect((approved.status as { approvedPlan?: string }).approvedPlan).toBe((st(approved).plan as { digest?: string }).digest);
+    await until('Approved ahead event', async () => /Normal\s+Approved\s+.*approved ahead of its time/.test(await events('ahead')));
+    await until('approval recorded (other)', async () => (await order('ahead-changed'))?.status && ((await order('ahead-changed'))?.status as { approvedPlan?: string }).approvedPlan !== undefined);
+    // The other occupier gains a user after the approval: at its time its plan is not the one approved.
+    await kubectl(['-n', NS, 'patch', 'occupier', 'ahead-changed', '--type', 'json', '-p', JSON.stringify([{ op: 'add', path: '/spec/users/-', value: { email: 'late@ahead-changed.example', name: 'Late Joiner', sites: [A.name], accessGroups: ['floor-1'] } }])]);
+
+    // At its time: the approved plan runs without waiting for another approval (the source ends at the end of the day).
+    const ran = await until('ahead DestinationReady', async () => {
+      const o = await order('ahead');
+      return conditionOf(o, 'DestinationReady')?.status === 'True' ? o : undefined;
+    }, 40_000);
+    expect(conditionOf(ran, 'AwaitingApproval')).toBeUndefined();
+    expect(st(ran).startedAt).toBe(when);
+    expect(keys(B, 'billing', 'contract', 'ahead')).toEqual([id('ahead')]);
+    // The changed one waits: approval withdrawn (annotation removed), a Warning says what changed.
+    const waiting = await waitPhase('ahead-changed', 'AwaitingApproval');
+    expect(((waiting.metadata as { annotations?: Record<string, string> }).annotations ?? {})['occupier.dev/approve']).toBeUndefined();
+    const after = st(waiting).plan?.summary ?? '';
+    expect(after).not.toBe(before);
+    expect(await events('ahead-changed')).toContain(`the plan changed since it was approved (was: ${before}; now: ${after}): approval withdrawn`);
+    expect(keys(B, 'billing', 'contract', 'ahead-changed')).toEqual([]);
+    // Approved again (the new plan): it runs.
+    await kubectl(['-n', NS, 'annotate', 'sitemove', 'ahead-changed', 'occupier.dev/approve=true']);
+    await until('ahead-changed DestinationReady', async () => conditionOf(await order('ahead-changed'), 'DestinationReady')?.status === 'True', 40_000);
+    expect(keys(B, 'directory', 'account', 'ahead-changed')).toContain('late@ahead-changed.example'); // the plan approved the second time
+  });
+
   it('a copied service the destination does not offer: Blocked UnmatchedServices, listed in status.plan.unmatched; nothing done', async () => {
     await readyOccupier('idle', 5);
     await kubectl(['apply', '-f', '-'], manifest(siteMove('odd', 'idle', A.name, C.name)));

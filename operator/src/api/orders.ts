@@ -127,6 +127,11 @@ export const plan = z
       .optional()
       .describe('Every user, number, service, space and network the order touches (here when small; else in the ConfigMaps of `stored`).'),
     itemCount: z.int().min(0).optional().describe('How many items the plan has.'),
+    digest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe('SHA-256 of the plan items JSON: an approval (occupier.dev/approve=true) holds for the plan with this digest.'),
     counts: z
       .record(z.string(), z.int().min(0))
       .optional()
@@ -158,6 +163,11 @@ const orderStatus = z
       .optional()
       .describe('Who created the order (recorded by the admission webhook).'),
     plan: plan.optional(),
+    approvedPlan: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe('Digest of the plan that was on display when occupier.dev/approve=true was seen (e.g. a scheduled order approved ahead): the run starts without waiting only if the plan at its time is the same.'),
     tasks: z.array(task).optional().describe('Per-site steps with attempts, errors and times.'),
   })
   .strict()

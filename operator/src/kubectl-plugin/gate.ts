@@ -75,7 +75,7 @@ export async function approve(session: Session, kind: OrderKind, name: string, o
   const when =
     phase === 'AwaitingApproval'
       ? 'it starts now'
-      : `approved in advance: it is ${phase ?? 'not yet seen by the operator'} and runs without waiting once it is due and its prerequisites are met`;
+      : `approved in advance: it is ${phase ?? 'not yet seen by the operator'} and runs without waiting once it is due and its prerequisites are met, if its plan is then the one on display (else the approval is withdrawn and the new plan waits for one)`;
   return { order: updated, message: `${resourceName(kind, order)} approved (${APPROVE_ANNOTATION}=true): ${when}` };
 }
 

@@ -124,11 +124,12 @@ export function renderPlan(out: Out, v: PlanView): void {
   if (v.source === 'none') {
     // Blocked orders keep only the summary and what is unmatched; the items come once it can run.
     if (v.summary) out.write(`Plan: ${v.summary} (its items are listed once the prerequisites are met)\n`);
-    else out.write(`\nNo plan yet: the plan is computed when the order is due (it is ${o.phase ?? 'not yet seen by the operator'}).\n`);
+    else out.write(`\nNo plan yet: the plan is computed when the order is due (it is ${o.phase ?? 'not yet seen by the operator'}). An order with spec.approval: Manual shows it while it waits, to review and approve ahead.\n`);
     renderBlocked(out, v);
     return;
   }
-  out.write(`Plan: ${v.summary ?? ''} (${v.itemCount} items${v.computedAt ? `, computed ${v.computedAt}` : ''})\n`);
+  out.write(`Plan: ${v.summary ?? ''} (${v.itemCount} items${v.computedAt ? `, computed ${v.computedAt}` : ''})\n`);  if (o.phase === 'Scheduled') out.write('Preview: the plan as it stands now. It is computed again when the order is due; an approval given now holds only if it is the same then.\n');
+
   if (v.source === 'configmaps') out.write(`Items read from ConfigMap ${v.configMaps?.join(', ')} (SHA-256 checked against status.plan.stored)\n`);
   for (const s of v.screens) {
     out.write(`\n${out.paint('bold', `Review ${s.screen}`)}: ${countLine(out, s.counts)}\n`);

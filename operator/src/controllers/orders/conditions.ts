@@ -15,6 +15,7 @@ export const REASON = {
   OccupierNotFound: 'OccupierNotFound',
   AwaitingApproval: 'AwaitingApproval',
   Approved: 'Approved',
+  PlanChanged: 'PlanChanged',
   Unblocked: 'Unblocked',
   Started: 'Started',
   StepFailed: 'StepFailed',

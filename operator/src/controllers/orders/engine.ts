@@ -21,7 +21,8 @@ import type { DriverResolver, ItemResult } from '../execute.ts';
 import { awaitingApproval, blocked, blockedMessage, CONDITION, failed, milestone, REASON, retrying, running, scheduled, succeeded } from './conditions.ts';
 import type { StatusChange } from './conditions.ts';
 import type { OrderMetrics } from './metrics.ts';
-import { INLINE_PLAN_BYTES, planItemsOf, savePlan } from './planstore.ts';
+import { approvedFor, previewPlan } from './approval.ts';
+import { INLINE_PLAN_BYTES, planItemsOf, savePlan, sha256 } from './planstore.ts';
 import type { PlanStore } from './planstore.ts';
 import type { AnyOrder, OrderPlan, OrderPlugin, RunEnv } from './plugin.ts';
 import { requesterChange } from './requester.ts';
@@ -63,7 +64,7 @@ export interface EngineDeps<R extends AnyOrder, G> {
 }
 
 /** One reconcile of one order: the deps, the order as last known, and the time. */
-interface Step<R extends AnyOrder, G> {
+export interface Step<R extends AnyOrder, G> {
   deps: EngineDeps<R, G>;
   order: R;
   ctx: ReconcileContext;
@@ -88,7 +89,7 @@ function summaryOf<R extends AnyOrder>(plugin: OrderPlugin<R>, o: R): OrderSumma
   return { kind: plugin.kind, name: o.metadata.name ?? '', occupier: o.spec.occupierRef.name, phase: o.status?.phase, startedAt: o.status?.startedAt, createdAt: isoOf(o.metadata.creationTimestamp) };
 }
 
-function executeOpts<R extends AnyOrder, G>(deps: EngineDeps<R, G>): RunEnv['execute'] {
+export function executeOpts<R extends AnyOrder, G>(deps: EngineDeps<R, G>): RunEnv['execute'] {
   return { drivers: deps.drivers, ...(deps.driverMetrics ? { metrics: deps.driverMetrics } : {}) };
 }
 
@@ -194,9 +195,9 @@ export async function prepare<R extends AnyOrder, G>(s: Step<R, G>, occupier: Oc
     return block(s, failures);
   }
   const planStatus = await freezePlan(s, plan, at);
-  if (order.spec.approval === 'Manual' && order.metadata.annotations?.[APPROVE_ANNOTATION] !== 'true') {
+  if (order.spec.approval === 'Manual' && !(await approvedFor(s, planStatus))) {
     const hint = kubectlHint(plugin, order, `annotate {} ${APPROVE_ANNOTATION}=true`);
-    const was = order.status?.phase;
+    const was = s.order.status?.phase;
     await s.write(awaitingApproval(planStatus, hint));
     if (was !== 'AwaitingApproval') void deps.events.normal(order, REASON.AwaitingApproval, `${plugin.text.what(order)} waits for approval: ${plan.summary}; review status.plan, then: ${hint}`);
     return {};
@@ -209,9 +210,11 @@ export async function freezePlan<R extends AnyOrder, G>(s: Step<R, G>, plan: Ord
   const items = plan.steps.flatMap((st) => st.items.map((i) => ({ ...i, site: st.site, step: st.step })));
   const counts: Record<string, number> = {};
   for (const i of items) counts[`${i.kind}/${i.action}`] = (counts[`${i.kind}/${i.action}`] ?? 0) + 1;
-  const base = { computedAt: rfc3339(at), summary: plan.summary, itemCount: items.length, counts, ...(plan.unmatched?.length ? { unmatched: plan.unmatched } : {}) };
+  const json = JSON.stringify(items);
+  const digest = sha256(json);
+  const base = { computedAt: rfc3339(at), summary: plan.summary, itemCount: items.length, counts, digest, ...(plan.unmatched?.length ? { unmatched: plan.unmatched } : {}) };
   const store = s.deps.planStore;
-  if (!store || Buffer.byteLength(JSON.stringify(items)) <= (s.deps.inlinePlanBytes ?? INLINE_PLAN_BYTES)) return { ...base, items };
+  if (!store || Buffer.byteLength(json) <= (s.deps.inlinePlanBytes ?? INLINE_PLAN_BYTES)) return { ...base, items };
   return { ...base, stored: await savePlan(store, s.order, items) };
 }
 
@@ -437,7 +440,10 @@ async function apply<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileRes
     return undefined;
   }
   const waiting = await gateSchedule(s);
-  if (waiting) return waiting;
+  if (waiting) {
+    if (order.spec.approval === 'Manual' && s.order.status?.phase === 'Scheduled') await previewPlan(s, occupier);
+    return waiting;
+  }
   return prepare(s, occupier);
 }
 
