@@ -267,6 +267,15 @@ export class SimulatedBackend {
     return true;
   }
 
+  /**
+   * Opens the persisted state now (it is otherwise opened on the first call), taking its
+   * directory's lock: a second process on the same directory is refused at its start
+   * (Transient `BackendLocked`, naming the owner's pid) instead of at its first driver call.
+   */
+  open(): void {
+    void this.store;
+  }
+
   /** Compacts the state to its snapshot file and closes the journal. */
   close(): void {
     this.opened?.close();

@@ -84,6 +84,15 @@ const operator = startOperator({
       : {}),
 });
 
+// The simulated driver's persisted state belongs to one process: refuse to run beside another.
+try {
+  operator.drivers.backend.open();
+} catch (err) {
+  process.stderr.write(`occupier-operator: cannot use the simulated driver's state: ${(err as Error).message} (stop it, or give this one another --driver-state-dir)\n`);
+  await operator.stop();
+  process.exit(1);
+}
+
 // The admission webhook of orders (site access): local (url + own CA), mounted certificate
 // (cert-manager), or own CA in a Secret (in a cluster); else none, and the banner says so.
 // The namespace the configurations never match: the operator's own. A local operator has
