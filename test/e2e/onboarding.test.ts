@@ -4,6 +4,7 @@
 // The tests run in order and share one cluster: apply → edit → transient faults → permanent
 // faults → deleting an Occupier → deleting a Site that is in use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,6 +205,30 @@ describe.skipIf(!hasKubectl)('onboarding end to end (embedded cluster, kubectl, 
     const shoreditch = await site('london-shoreditch');
     expect(shoreditch.status?.capacity?.vlans).toMatchObject({ total: 800, allocated: vlansBySite.get('london-shoreditch')?.length });
     expect(shoreditch.status?.occupiers).toBe(5);
+
+    // A Site pass that finds nothing new writes nothing (it runs on a timer and on occupier changes).
+    const sitePasses = async (): Promise<number> => {
+      const m = (await op?.manager.registry.getSingleMetric('occupier_operator_reconcile_total')?.get())?.values ?? [];
+      return m.filter((v) => v.labels['controller'] === 'site').reduce((a, v) => a + v.value, 0);
+    };
+    // Status writes the operator sends (undici's diagnostics channel: the API server's no-op
+    // detection would hide a PUT that changes nothing).
+    const statusWrites: string[] = [];
+    const onRequest = (message: unknown): void => {
+      const { request } = message as { request: { method: string; path: string } };
+      if (request.method === 'PUT' && request.path.includes('/sites/london-shoreditch/status')) statusWrites.push(request.path);
+    };
+    subscribe('undici:request:create', onRequest);
+    try {
+      const passes = await sitePasses();
+      await k(['annotate', 'site', 'london-shoreditch', 'example.com/touched=yes']);
+      const touched = (await site('london-shoreditch')).metadata?.resourceVersion;
+      await until('a Site pass after the annotation', async () => ((await sitePasses()) > passes ? true : undefined));
+      expect((await site('london-shoreditch')).metadata?.resourceVersion).toBe(touched);
+      expect(statusWrites).toEqual([]);
+    } finally {
+      unsubscribe('undici:request:create', onRequest);
+    }
   });
 
   it('converges after kubectl edits: a new user, a removed Wi-Fi device, an ended contract', async () => {

@@ -2,6 +2,7 @@
  * The Site controller: checks what the schema cannot (time zone, pools, drivers), reports the
  * use of each pool, and refuses to let a Site be deleted while occupiers have contracts there.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
 import { parsedSpec, Site } from '../../api/index.ts';
 import type { OccupierResource, SiteResource, SiteStatus } from '../../api/index.ts';
@@ -97,7 +98,7 @@ export function siteReconciler(deps: SiteDeps): Reconciler<SiteResource> {
       name,
       (fresh) => {
         const conditions = setCondition(fresh.status?.conditions ?? [], { type: 'Ready', status: ready ? 'True' : 'False', reason, message }, fresh.metadata?.generation, now());
-        fresh.status = {
+        const next: SiteStatus = {
           ...(fresh.status ?? {}),
           observedGeneration: fresh.metadata?.generation ?? 0,
           conditions,
@@ -105,6 +106,10 @@ export function siteReconciler(deps: SiteDeps): Reconciler<SiteResource> {
           occupiers: occupiers.length,
           capacity,
         };
+        // The periodic refresh and occupier changes mostly find nothing new: no write then.
+        if (isDeepStrictEqual(next, fresh.status ?? {})) return false;
+        fresh.status = next;
+        return true;
       },
       { current: site },
     );
