@@ -134,6 +134,16 @@ describe('occupier reconciler: one writer of Occupier.status, through a site mov
     await h.pass(beforeMove);
     expect(await h.resourceVersion()).toBe(rv);
     expect(h.events.filter((e) => e.startsWith('Normal MoveScheduled'))).toHaveLength(1);
+    // The order is cancelled; the next pass starts from the same stale copy (status still Active,
+    // as the write above has not reached the cache): the occupier must go back to Active, not
+    // find "nothing changed" against the stale status.
+    h.setOrders([]);
+    await h.pass(beforeMove);
+    expect(await h.status()).toMatchObject({ phase: 'Active' });
+    expect((await h.status())?.activeOrder).toBeUndefined();
+    h.setOrders([move(h, { phase: 'Scheduled', scheduledFor: STARTED })]);
+    await h.pass();
+    expect(await h.status()).toMatchObject({ phase: 'MoveScheduled' });
 
     // Running: nothing is provisioned; a spec change is refused (SpecFrozen).
     h.setOrders([move(h, { phase: 'Running', scheduledFor: STARTED, startedAt: STARTED })]);

@@ -70,6 +70,8 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
   const now = (): Date => new Date(deps.clock.now());
 
   const keyOf = (obj: OccupierResource): string => `${obj.metadata.namespace}/${obj.metadata.name}`;
+  /** This controller's last status write per occupier (uid), until the cache has caught up. */
+  const lastWritten = new Map<string, OccupierResource>();
   const siteOf = (name: string): SiteResource | undefined => deps.sites.get(name);
   /** `status.customers` of a reseller (null: not a reseller; undefined: not wired, as it was). */
   const customersOf = (obj: OccupierResource): string[] | null | undefined => {
@@ -213,7 +215,31 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     // Nothing changed (a re-reconcile, e.g. after a Site status update): no write.
     const wanted = fingerprint(next);
     const put = await putStatus(deps.client, obj, next, (stored) => wanted === fingerprint(stored ?? {}));
+    if (put.written) lastWritten.set(obj.metadata.uid ?? keyOf(obj), put.object);
     return put.written ? (put.replaced ?? {}) : undefined;
+  }
+
+  /**
+   * The cached occupier, or — while the cache is behind this controller's last status write —
+   * that write's status and resourceVersion on it. A pass that started from a stale copy would
+   * otherwise find "nothing changed" against an outdated status and skip a needed write; and
+   * this controller's own status writes do not wake it again (an order failing right after it
+   * was scheduled left its occupier DecommissionScheduled until the resync).
+   */
+  function freshest(cached: OccupierResource): OccupierResource {
+    const id = cached.metadata.uid ?? keyOf(cached);
+    const mine = lastWritten.get(id);
+    if (!mine) return cached;
+    const a = Number(cached.metadata.resourceVersion);
+    const b = Number(mine.metadata.resourceVersion);
+    const rv = mine.metadata.resourceVersion;
+    if (rv !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > a) {
+      const fresh: OccupierResource = { ...cached, metadata: { ...cached.metadata, resourceVersion: rv } };
+      if (mine.status) fresh.status = mine.status;
+      return fresh;
+    }
+    lastWritten.delete(id);
+    return cached;
   }
 
   /** Sets one condition on the occupier's status (stamping observedGeneration when asked). */
@@ -366,8 +392,9 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     });
   }
 
-  return async (obj, ctx) => {
-    if (!obj) return undefined;
+  return async (cached, ctx) => {
+    if (!cached) return undefined;
+    const obj = freshest(cached);
     return finalizer(deps.client, obj, OCCUPIER_FINALIZER, {
       apply: (o) => provisionSites(o, ctx),
       cleanup: (o) => teardown(o, ctx),
