@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { labelMatcher, fieldMatcher } from './selectors.ts';
-import { humanDuration, jsonPath } from './table.ts';
+import { jsonPath } from './table.ts';
+import { humanDuration } from '../util/duration.ts';
 import { jsonPatch, mergePatch } from './patch.ts';
 import { Store } from './store.ts';
 import { generateCa, issueServerCert } from './tls.ts';
@@ -47,7 +48,12 @@ describe('table helpers', () => {
     expect(jsonPath(obj, '.spec.list[1]')).toEqual([2]);
     expect(jsonPath(obj, '.spec.missing')).toEqual([]);
   });
-  it.each([[5_000, '5s'], [150_000, '2m30s'], [3_600_000 * 5 + 60_000 * 7, '5h7m'], [86_400_000 * 3, '3d'], [86_400_000 * 400, '400d']])('humanDuration(%d) = %s', (ms, want) => {
+  // AGE cells as a real API server prints them (apimachinery's duration.HumanDuration): two
+  // years to the day is `2y`, not `2y0d`; up to 2 s in the future (clock skew) is `0s`.
+  it.each([
+    [5_000, '5s'], [150_000, '2m30s'], [3_600_000 * 5 + 60_000 * 7, '5h7m'], [86_400_000 * 3, '3d'], [86_400_000 * 400, '400d'],
+    [86_400_000 * 730, '2y'], [86_400_000 * 800, '2y70d'], [86_400_000 * 365 * 9, '9y'], [-1_500, '0s'], [-2_000, '<invalid>'],
+  ])('humanDuration(%d) = %s', (ms, want) => {
     expect(humanDuration(ms)).toBe(want);
   });
 });

@@ -1,6 +1,7 @@
 // meta.k8s.io/v1 Table rendering (what `kubectl get` asks for), from CRD additionalPrinterColumns.
 import type { Obj } from './errors.ts';
 import type { PrinterColumn, ResourceInfo } from './registry.ts';
+import { humanDuration } from '../util/duration.ts';
 
 export function wantsTable(accept: string | undefined): boolean {
   return !!accept && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
@@ -34,24 +35,6 @@ export function jsonPath(obj: unknown, path: string): unknown[] {
     cur = next;
   }
   return cur;
-}
-
-/** Kubernetes' duration.HumanDuration. */
-export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < -1) return '<invalid>';
-  if (s < 0) return '0s';
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-  if (m < 180) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
-  if (h < 48) return `${h}h`;
-  if (h < 24 * 8) return h % 24 === 0 ? `${Math.floor(h / 24)}d` : `${Math.floor(h / 24)}d${h % 24}h`;
-  if (h < 24 * 365 * 2) return `${Math.floor(h / 24)}d`;
-  if (h < 24 * 365 * 8) return `${Math.floor(h / 24 / 365)}y${Math.floor(h / 24) % 365}d`;
-  return `${Math.floor(h / 24 / 365)}y`;
 }
 
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' };

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PLAN_ACTIONS } from '../api/index.ts';
 import { orderKindOf, parseCommandLine, UsageError } from './args.ts';
 import { CHANGES, changeOf, screensOf } from './plan.ts';
-import { humanDuration, table } from './render.ts';
+import { table } from './render.ts';
+import { humanDuration } from '../util/duration.ts';
 
 describe('kubectl occupier command line', () => {
   it('names an order as <kind>/<name> or <kind> <name>, by any of its kubectl names', () => {
@@ -65,7 +66,7 @@ describe('kubectl layout', () => {
 
   it('ages as kubectl HumanDuration', () => {
     const s = 1000;
-    expect([59 * s, 119 * s, 125 * s, 600 * s, 3 * 3600 * s + 5 * 60 * s, 30 * 3600 * s, 50 * 3600 * s, 400 * 86400 * s, 800 * 86400 * s].map(humanDuration)).toEqual([
+    expect([59 * s, 119 * s, 125 * s, 600 * s, 3 * 3600 * s + 5 * 60 * s, 30 * 3600 * s, 50 * 3600 * s, 400 * 86400 * s, 800 * 86400 * s, 730 * 86400 * s, -1.5 * s].map(humanDuration)).toEqual([
       '59s',
       '119s',
       '2m5s',
@@ -75,6 +76,8 @@ describe('kubectl layout', () => {
       '2d2h',
       '400d',
       '2y70d',
+      '2y',
+      '0s',
     ]);
   });
 });

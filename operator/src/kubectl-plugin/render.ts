@@ -6,6 +6,7 @@
  */
 import { styleText } from 'node:util';
 import { dump } from 'js-yaml';
+import { humanDuration } from '../util/duration.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -70,26 +71,6 @@ export function table(headers: string[], rows: Cell[][]): string {
 /** `-o json` / `-o yaml` of any value, as kubectl indents them. */
 export function serialize(value: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : dump(value, { noRefs: true, lineWidth: -1 });
-}
-
-/** kubectl's HumanDuration (k8s.io/apimachinery/pkg/util/duration). */
-export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < -1) return '<invalid>';
-  if (s < 0) return '0s';
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-  if (m < 180) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
-  if (h < 48) return `${h}h`;
-  const d = Math.floor(h / 24);
-  if (h < 24 * 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
-  if (d < 365 * 2) return `${d}d`;
-  const y = Math.floor(d / 365);
-  if (y < 8) return d % 365 === 0 ? `${y}y` : `${y}y${d % 365}d`;
-  return `${y}y`;
 }
 
 /** Age of an RFC 3339 time ("" when absent). */
