@@ -13,8 +13,7 @@
  * The moves are due a second apart from a few seconds after the operator restarts with them,
  * so kills land before, during and between them; the drivers are slowed so they land mid-step.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +22,7 @@ import { withCluster } from '../support/cluster.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { manifest, NS, Objects, occupier, phaseOf, site, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
-import { seededRandom, spawnOperator, stopProcess } from '../support/process.ts';
+import { killWhileOrdersRun, OperatorLives, spawnOperator, tearDown } from '../support/process.ts';
 
 const RUNS = Number(process.env.CRASH_RUNS ?? 20);
 const MAX_KILLS = Number(process.env.CRASH_KILLS ?? 8);
@@ -40,25 +39,11 @@ const LATENCY_MS = '80';
 let env: ClusterEnv;
 let objects: Objects;
 let stateDir: string;
-let child: ChildProcess | undefined;
-/** Resolves once the running operator process says it is ready. */
-let ready: Promise<void> = Promise.resolve();
-
 /**
- * The operator in a process of its own, as `npm start` runs it, but with an OffsetClock (the
- * CLI has no clock option): the same `startOperator`, its simulated backend persisted in `stateDir`.
+ * The operator in a process of its own, as `npm start` runs it (spawnOperator: the same
+ * `startOperator`, its simulated backend persisted in `stateDir`), killed and restarted.
  */
-function startOperatorProcess(offsetMs = 0): ChildProcess {
-  const started = spawnOperator({ kubeconfigPath: env.kubeconfigPath, stateDir, offsetMs });
-  ready = started.ready;
-  return started.proc;
-}
-
-async function stopOperator(signal: NodeJS.Signals): Promise<void> {
-  const proc = child;
-  child = undefined;
-  await stopProcess(proc, signal);
-}
+const operator = new OperatorLives(() => spawnOperator({ kubeconfigPath: env.kubeconfigPath, stateDir }));
 
 const kubectl = (args: string[], stdin?: string): Promise<string> => env.kubectlOk(args, stdin);
 
@@ -139,38 +124,35 @@ beforeAll(async () => {
   await kubectl(['create', 'namespace', NS]);
   await kubectl(['apply', '-f', '-'], manifest(cmSite(A), cmSite(B)));
   await kubectl(['apply', '-f', '-'], manifest(reseller(FROM, A, 'Premium'), reseller(TO, B, 'Standard'), ...Array.from({ length: RUNS }, (_, n) => customer(n))));
-  child = startOperatorProcess();
+  operator.start();
   await until('every occupier Ready', async () => {
     const list = await items('occupiers');
     return list.length === RUNS + 2 && list.every((o) => (o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   }, 90_000, 300);
 }, 150_000);
 
-afterAll(async () => {
-  await stopOperator('SIGKILL');
-  await env?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ operator, cluster: env, stateDir }));
 
 describe('operator killed at random points during customer moves', () => {
   it(`every one of ${RUNS} moves ends Succeeded; every external change happens once`, async () => {
-    await stopOperator('SIGKILL');
+    await operator.stop('SIGKILL');
     // Slow drivers, so kills land mid-step.
     await kubectl(['apply', '-f', '-'], manifest(cmSite(A, { latencyMs: LATENCY_MS }), cmSite(B, { latencyMs: LATENCY_MS })));
     const first = Math.ceil((Date.now() + FIRST_DUE_MS) / 1000) * 1000;
     await kubectl(['apply', '-f', '-'], manifest(...Array.from({ length: RUNS }, (_, n) => customerMove(n, iso(first + n * SPACING_MS)))));
-    child = startOperatorProcess();
+    operator.start();
 
-    const random = seededRandom(11);
-    let kills = 0;
-    let killsWhileRunning = 0;
-    /** Kills while some step was under way (as last persisted). */
-    let killsMidStep = 0;
-    for (;;) {
-      const values = [...(await phases()).values()];
-      if (values.length === RUNS && values.every((p) => p === 'Succeeded')) break;
-      expect(values.filter((p) => p === 'Failed' || p === 'Blocked')).toEqual([]);
-      if (kills >= MAX_KILLS) {
+    const stepRunning = (o: Obj): boolean => ((o.status as { tasks?: { state: string }[] } | undefined)?.tasks ?? []).some((t) => t.state === 'Running');
+    const { kills, whileRunning, midStep } = await killWhileOrdersRun({
+      operator,
+      seed: 11,
+      maxKills: MAX_KILLS,
+      finished: async () => {
+        const values = [...(await phases()).values()];
+        expect(values.filter((p) => p === 'Failed' || p === 'Blocked')).toEqual([]);
+        return values.length === RUNS && values.every((p) => p === 'Succeeded');
+      },
+      finishAfterKills: async () => {
         try {
           await until('remaining moves to finish', async () => [...(await phases()).values()].every((p) => p === 'Succeeded'), 45_000, 300);
         } catch (err) {
@@ -178,30 +160,22 @@ describe('operator killed at random points during customer moves', () => {
           const one = left[0] ? await objects.get('customermoves', left[0][0]) : undefined;
           throw new Error(`${String(err)}; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(one?.status)}`, { cause: err });
         }
-        break;
-      }
-      // Killed at a random moment once it is up (so every life makes some progress).
-      await ready;
-      const running = (list: Obj[]): boolean => list.some((o) => ((o.status as { tasks?: { state: string }[] } | undefined)?.tasks ?? []).some((t) => t.state === 'Running'));
-      if (killsMidStep === 0 || killsWhileRunning < 3) {
-        // Until one kill has landed mid-step and three while a move ran, aim: kill as soon as a
-        // step is under way (up to 5 s). Customer moves are short; random moments often miss them.
-        const deadline = Date.now() + 5_000;
-        while (Date.now() < deadline && !running(await items('customermoves'))) await new Promise((r) => setTimeout(r, 10));
-      } else {
-        await new Promise((r) => setTimeout(r, 150 + Math.floor(random() * 1100)));
-      }
-      const moves = await items('customermoves');
-      if (moves.some((o) => phaseOf(o) === 'Running')) killsWhileRunning++;
-      if (running(moves)) killsMidStep++;
-      await stopOperator('SIGKILL');
-      kills++;
-      child = startOperatorProcess();
-    }
-    console.log(`customermove-crash (${env.kind}): ${RUNS} moves, ${kills} kills, ${killsWhileRunning} while a move ran, ${killsMidStep} mid-step`);
+      },
+      landing: async () => {
+        const moves = await items('customermoves');
+        return { running: moves.some((o) => phaseOf(o) === 'Running'), midStep: moves.some(stepRunning) };
+      },
+      // Until one kill has landed mid-step and three while a move ran, aim: kill as soon as a
+      // step (then a move) is under way, up to 5 s. Customer moves are short; random moments often miss them.
+      aim: { whileRunning: 3, midStep: 1, withinMs: 5_000, pollMs: 10, jitterMs: 0 },
+      // Otherwise killed at a random moment once it is up (so every life makes some progress).
+      moment: (random) => new Promise((r) => setTimeout(r, 150 + Math.floor(random() * 1100))),
+      waitReady: true,
+    });
+    console.log(`customermove-crash (${env.kind}): ${RUNS} moves, ${kills} kills, ${whileRunning} while a move ran, ${midStep} mid-step`);
     expect(kills).toBeGreaterThanOrEqual(5);
-    expect(killsWhileRunning).toBeGreaterThanOrEqual(3);
-    expect(killsMidStep).toBeGreaterThanOrEqual(1);
+    expect(whileRunning).toBeGreaterThanOrEqual(3);
+    expect(midStep).toBeGreaterThanOrEqual(1);
     // The customers follow: Active with reseller B, which lists every one of them; A none.
     await until('every customer Active with reseller B, listed by B', async () => {
       const list = await items('occupiers');
@@ -214,7 +188,7 @@ describe('operator killed at random points during customer moves', () => {
         listed(FROM).length === 0
       );
     }, 30_000, 300);
-    await stopOperator('SIGTERM');
+    await operator.stop('SIGTERM');
 
     const backend = new SimulatedBackend({ stateDir });
     try {

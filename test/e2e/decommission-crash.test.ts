@@ -4,15 +4,13 @@
  * restarted, until every run has Succeeded; then the simulated backend (persisted by the
  * operator process) must show each external item created once and removed exactly once.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
 import { withCluster } from '../support/cluster.ts';
-import { seededRandom, stopProcess } from '../support/process.ts';
+import { killWhileOrdersRun, OperatorLives, spawnOperatorCli, tearDown } from '../support/process.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { decommission, manifest, NS, Objects, occupier, phaseOf, site, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
@@ -23,25 +21,12 @@ const SITES = [
   { name: 'crash-a', index: 5 },
   { name: 'crash-b', index: 6 },
 ];
-const MAIN = resolve(import.meta.dirname, '../../operator/src/cli/main.ts');
 
 let env: ClusterEnv;
 let objects: Objects;
 let stateDir: string;
-let child: ChildProcess | undefined;
-
-function startOperator(): ChildProcess {
-  const proc = spawn(process.execPath, [MAIN, '--kubeconfig', env.kubeconfigPath, '--driver-state-dir', stateDir, '--metrics-port', '0', '--no-leader-elect', '--log-level', 'error'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return proc;
-}
-
-async function stopOperator(signal: NodeJS.Signals): Promise<void> {
-  const proc = child;
-  child = undefined;
-  await stopProcess(proc, signal);
-}
+/** The operator's CLI (npm start) in a process of its own, killed and restarted. */
+const operator = new OperatorLives(() => spawnOperatorCli({ kubeconfigPath: env.kubeconfigPath, stateDir }));
 
 const kubectl = (args: string[], stdin?: string): Promise<string> => env.kubectlOk(args, stdin);
 
@@ -65,37 +50,34 @@ beforeAll(async () => {
   await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index))));
   const occupiers: Obj[] = Array.from({ length: RUNS }, (_, n) => occupier(`crash-${n}`, n, { sites: SITES, users: 2, numbers: 2, devices: 2, ports: 2 }));
   await kubectl(['apply', '-f', '-'], manifest(...occupiers));
-  child = startOperator();
+  operator.start();
   await until('every occupier Ready', async () => {
     const list = JSON.parse(await kubectl(['-n', NS, 'get', 'occupiers', '-o', 'json'])) as { items: Obj[] };
     return list.items.length === RUNS && list.items.every((o) => (o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   }, 120_000, 500);
 }, 180_000);
 
-afterAll(async () => {
-  await stopOperator('SIGKILL');
-  await env?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ operator, cluster: env, stateDir }));
 
 describe('operator killed at random points during decommissions', () => {
   it(`every one of ${RUNS} runs ends Succeeded and every external item is removed exactly once`, async () => {
     // Slow drivers so kills land mid-step. The orders are created while the operator is down, so
     // none can finish before the first kill (a fast machine ran all 50 while kubectl applied them).
-    await stopOperator('SIGKILL');
+    await operator.stop('SIGKILL');
     await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index, { latencyMs: '60' }))));
     await kubectl(['apply', '-f', '-'], manifest(...Array.from({ length: RUNS }, (_, n) => decommission(`crash-${n}`, `crash-${n}`))));
-    child = startOperator();
+    operator.start();
 
-    const random = seededRandom(42);
-    let kills = 0;
-    let killsWhileRunning = 0;
-    for (;;) {
-      const current = await phases();
-      const values = [...current.values()];
-      if (values.every((p) => p === 'Succeeded')) break;
-      expect(values.filter((p) => p === 'Failed')).toEqual([]);
-      if (kills >= MAX_KILLS) {
+    const { kills, whileRunning } = await killWhileOrdersRun({
+      operator,
+      seed: 42,
+      maxKills: MAX_KILLS,
+      finished: async () => {
+        const values = [...(await phases()).values()];
+        expect(values.filter((p) => p === 'Failed')).toEqual([]);
+        return values.every((p) => p === 'Succeeded');
+      },
+      finishAfterKills: async () => {
         try {
           await until('remaining runs to finish', async () => [...(await phases()).values()].every((p) => p === 'Succeeded'), 400_000, 1000);
         } catch (err) {
@@ -103,31 +85,24 @@ describe('operator killed at random points during decommissions', () => {
           const first = left[0] ? await objects.get('decommissions', left[0][0]) : undefined;
           throw new Error(`${String(err)}; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(first?.status)}`, { cause: err });
         }
-        break;
-      }
-      if (killsWhileRunning < 3) {
-        // Until three kills have landed while a decommission ran, aim: wait (up to 10 s) until one
-        // runs, then kill soon after. The CLI takes a while to start; random moments fell before it
-        // ran anything on a real API server.
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline && !(await running())) await new Promise((r) => setTimeout(r, 20));
-        await new Promise((r) => setTimeout(r, Math.floor(random() * 300)));
-      } else {
-        await new Promise((r) => setTimeout(r, 500 + Math.floor(random() * 1200)));
-      }
-      if (await running()) killsWhileRunning++;
-      await stopOperator('SIGKILL');
-      kills++;
-      child = startOperator();
-    }
+      },
+      landing: async () => ({ running: await running(), midStep: false }),
+      // Until three kills have landed while a decommission ran, aim: wait (up to 10 s) until one
+      // runs, then kill soon after. The CLI takes a while to start; random moments fell before it
+      // ran anything on a real API server.
+      aim: { whileRunning: 3, midStep: 0, withinMs: 10_000, pollMs: 20, jitterMs: 300 },
+      moment: (random) => new Promise((r) => setTimeout(r, 500 + Math.floor(random() * 1200))),
+      waitReady: false,
+    });
+    console.log(`decommission-crash (${env.kind}): ${RUNS} runs, ${kills} kills, ${whileRunning} while a run ran`);
     // The occupiers follow their orders (the Occupier controller is the one writer of their status).
     await until('every occupier Decommissioned', async () => {
       for (let n = 0; n < RUNS; n++) if (phaseOf(await objects.get('occupiers', `crash-${n}`)) !== 'Decommissioned') return false;
       return true;
     }, 60_000, 500);
-    await stopOperator('SIGTERM');
+    await operator.stop('SIGTERM');
     expect(kills).toBeGreaterThanOrEqual(5);
-    expect(killsWhileRunning).toBeGreaterThanOrEqual(3);
+    expect(whileRunning).toBeGreaterThanOrEqual(3);
 
     const backend = new SimulatedBackend({ stateDir });
     try {

@@ -5,7 +5,7 @@
 // faults → deleting an Occupier → deleting a Site that is in use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { siteContext } from '../../drivers/src/contract.ts';
@@ -17,6 +17,7 @@ import { getCondition, silentLogger } from '../../operator/src/runtime/index.ts'
 import { hasKubectl, withCluster } from '../support/cluster.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { EXAMPLES_DIR } from '../support/examples.ts';
+import { tearDown } from '../support/process.ts';
 
 const NS = 'occupiers';
 
@@ -142,17 +143,7 @@ describe.skipIf(!hasKubectl)('onboarding end to end (embedded cluster, kubectl, 
     await until('operator ready', async () => (op?.manager.isReady() ? true : undefined));
   });
 
-  afterAll(async () => {
-    try {
-      if (op) {
-        await op.stop();
-        await op.done;
-      }
-    } finally {
-      await env?.stop();
-      if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => tearDown({ operator: op, cluster: env, stateDir }));
 
   it('applies the examples: every Site and Occupier becomes Ready with network and numbers allocated', async () => {
     await k(['apply', '-k', EXAMPLES_DIR]);

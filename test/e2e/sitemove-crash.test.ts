@@ -10,14 +10,13 @@
  * seconds before midnight, the destination is set up, and the source is ended at midnight,
  * all within seconds of wall time.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedBackend } from '../../drivers/src/simulated/backend.ts';
 import { withCluster } from '../support/cluster.ts';
-import { seededRandom, spawnOperator, stopProcess } from '../support/process.ts';
+import { killWhileOrdersRun, OperatorLives, spawnOperator, tearDown } from '../support/process.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { manifest, NS, Objects, occupier, phaseOf, site, siteMove, until } from '../support/estate.ts';
 import type { Obj, OccupierShape } from '../support/estate.ts';
@@ -39,25 +38,13 @@ const LEAD_MS = 4_000;
 let env: ClusterEnv;
 let objects: Objects;
 let stateDir: string;
-let child: ChildProcess | undefined;
-/** Resolves once the running operator process says it is ready. */
-let ready: Promise<void> = Promise.resolve();
-
+/** The operator clock's offset from now on (the same across restarts). */
+let offsetMs = 0;
 /**
  * The operator in a process of its own, as `npm start` runs it, but with its clock offset by
- * `offsetMs` (the CLI has no clock option): the same `startOperator` on an OffsetClock.
+ * `offsetMs` (the CLI has no clock option): the same `startOperator` on an OffsetClock; killed and restarted.
  */
-function startOperatorProcess(offsetMs: number): ChildProcess {
-  const started = spawnOperator({ kubeconfigPath: env.kubeconfigPath, stateDir, offsetMs });
-  ready = started.ready;
-  return started.proc;
-}
-
-async function stopOperator(signal: NodeJS.Signals): Promise<void> {
-  const proc = child;
-  child = undefined;
-  await stopProcess(proc, signal);
-}
+const operator = new OperatorLives(() => spawnOperator({ kubeconfigPath: env.kubeconfigPath, stateDir, offsetMs }));
 
 const kubectl = (args: string[], stdin?: string): Promise<string> => env.kubectlOk(args, stdin);
 
@@ -89,41 +76,37 @@ beforeAll(async () => {
   await kubectl(['create', 'namespace', NS]);
   await kubectl(['apply', '-f', '-'], manifest(site(FROM.name, FROM.index), site(TO.name, TO.index)));
   await kubectl(['apply', '-f', '-'], manifest(...Array.from({ length: RUNS }, (_, n) => occupier(nameOf(n), n, shape))));
-  child = startOperatorProcess(0);
+  operator.start();
   await until('every occupier Ready', async () => {
     const list = await items('occupiers');
     return list.length === RUNS && list.every((o) => (o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   }, 120_000, 500);
 }, 180_000);
 
-afterAll(async () => {
-  await stopOperator('SIGKILL');
-  await env?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ operator, cluster: env, stateDir }));
 
 describe('operator killed at random points during site moves', () => {
   it(`every one of ${RUNS} moves ends Succeeded; every external item is created once and removed at most once`, async () => {
-    await stopOperator('SIGKILL');
+    await operator.stop('SIGKILL');
     // Slow drivers, so kills land mid-step.
     await kubectl(['apply', '-f', '-'], manifest(site(FROM.name, FROM.index, { latencyMs: '60' }), site(TO.name, TO.index, { latencyMs: '60' })));
     // From now on the operator's clock reads LEAD_MS before the moves are due, DUE_BEFORE_MIDNIGHT_MS before midnight.
     const due = MIDNIGHT - DUE_BEFORE_MIDNIGHT_MS;
-    const offsetMs = due - LEAD_MS - Date.now();
+    offsetMs = due - LEAD_MS - Date.now();
     const scheduledAt = new Date(due).toISOString().replace(/\.\d{3}Z$/, 'Z');
     await kubectl(['apply', '-f', '-'], manifest(...Array.from({ length: RUNS }, (_, n) => siteMove(nameOf(n), nameOf(n), FROM.name, TO.name, { scheduledAt, telephony: telephonyOf(n), spaces: spacesOf(n) }))));
-    child = startOperatorProcess(offsetMs);
+    operator.start();
 
-    const random = seededRandom(7);
-    let kills = 0;
-    let killsWhileRunning = 0;
-    /** Kills while some step was under way (as last persisted). */
-    let killsMidStep = 0;
-    for (;;) {
-      const values = [...(await phases()).values()];
-      if (values.length === RUNS && values.every((p) => p === 'Succeeded')) break;
-      expect(values.filter((p) => p === 'Failed' || p === 'Blocked')).toEqual([]);
-      if (kills >= MAX_KILLS) {
+    const { kills, whileRunning, midStep } = await killWhileOrdersRun({
+      operator,
+      seed: 7,
+      maxKills: MAX_KILLS,
+      finished: async () => {
+        const values = [...(await phases()).values()];
+        expect(values.filter((p) => p === 'Failed' || p === 'Blocked')).toEqual([]);
+        return values.length === RUNS && values.every((p) => p === 'Succeeded');
+      },
+      finishAfterKills: async () => {
         try {
           await until('remaining moves to finish', async () => [...(await phases()).values()].every((p) => p === 'Succeeded'), 60_000, 500);
         } catch (err) {
@@ -131,32 +114,34 @@ describe('operator killed at random points during site moves', () => {
           const first = left[0] ? await objects.get('sitemoves', left[0][0]) : undefined;
           throw new Error(`${String(err)}; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(first?.status)}`, { cause: err });
         }
-        break;
-      }
+      },
+      landing: async () => {
+        const moves = await items('sitemoves');
+        const tasks = moves.flatMap((o) => (o.status as { tasks?: { state: string }[] } | undefined)?.tasks ?? []);
+        return { running: moves.some((o) => phaseOf(o) === 'Running'), midStep: tasks.some((t) => t.state === 'Running') };
+      },
+      // Aimed by the clock rather than by what runs: every moment below is one.
+      aim: { whileRunning: 0, midStep: 0, withinMs: 0, pollMs: 0, jitterMs: 0 },
       // Killed at a random moment once it is up (so every life makes some progress), and
       // once each just after the moves are due and just after midnight, when steps run.
-      await ready;
-      const now = Date.now() + offsetMs;
-      const jitter = 100 + Math.floor(random() * 1100);
-      const target = now < due ? due + jitter : now < MIDNIGHT && MIDNIGHT - now < 6_000 ? MIDNIGHT + jitter : now + jitter;
-      await new Promise((r) => setTimeout(r, target - now));
-      if ([...(await phases()).values()].some((p) => p === 'Running')) killsWhileRunning++;
-      const tasks = (await items('sitemoves')).flatMap((o) => (o.status as { tasks?: { state: string }[] } | undefined)?.tasks ?? []);
-      if (tasks.some((t) => t.state === 'Running')) killsMidStep++;
-      await stopOperator('SIGKILL');
-      kills++;
-      child = startOperatorProcess(offsetMs);
-    }
-    console.log(`sitemove-crash (${env.kind}): ${RUNS} moves, ${kills} kills, ${killsWhileRunning} while a move ran, ${killsMidStep} mid-step`);
+      moment: (random) => {
+        const now = Date.now() + offsetMs;
+        const jitter = 100 + Math.floor(random() * 1100);
+        const target = now < due ? due + jitter : now < MIDNIGHT && MIDNIGHT - now < 6_000 ? MIDNIGHT + jitter : now + jitter;
+        return new Promise((r) => setTimeout(r, target - now));
+      },
+      waitReady: true,
+    });
+    console.log(`sitemove-crash (${env.kind}): ${RUNS} moves, ${kills} kills, ${whileRunning} while a move ran, ${midStep} mid-step`);
     expect(kills).toBeGreaterThanOrEqual(5);
-    expect(killsWhileRunning).toBeGreaterThanOrEqual(3);
-    expect(killsMidStep).toBeGreaterThanOrEqual(1);
+    expect(whileRunning).toBeGreaterThanOrEqual(3);
+    expect(midStep).toBeGreaterThanOrEqual(1);
     // The occupiers follow: Active at the destination.
     await until('every occupier Active at the destination', async () => {
       const list = await items('occupiers');
       return list.every((o) => phaseOf(o) === 'Active' && JSON.stringify((o.status as { currentSites?: string[] }).currentSites) === JSON.stringify([TO.name]));
     }, 30_000, 500);
-    await stopOperator('SIGTERM');
+    await operator.stop('SIGTERM');
 
     const backend = new SimulatedBackend({ stateDir });
     try {

@@ -20,6 +20,7 @@ import { until } from '../support/estate.ts';
 import { startPrometheus } from '../support/prometheus.ts';
 import type { Prometheus } from '../support/prometheus.ts';
 import { EXAMPLES_DIR } from '../support/examples.ts';
+import { tearDown } from '../support/process.ts';
 import { runbookAnchors } from './runbooks.ts';
 import { CHART_DIR, helmTemplate, ofKind, one, run } from './tools.ts';
 import type { K8sObject, Values } from './tools.ts';
@@ -212,13 +213,8 @@ describe.skipIf(!hasKubectl)('the dashboard against a running operator and a rea
   afterAll(async () => {
     try {
       await prometheus?.stop();
-      if (op) {
-        await op.stop();
-        await op.done;
-      }
     } finally {
-      await env?.stop();
-      if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+      await tearDown({ operator: op, cluster: env, stateDir });
     }
   });
 
