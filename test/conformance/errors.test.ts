@@ -332,4 +332,28 @@ describe('size limits', () => {
     expect(grown.body).toEqual(tooBig);
     expect(meta((await c.request('GET', `${base}/etcd`)).body)['resourceVersion']).toBe(meta(fits.body)['resourceVersion']);
   });
+
+  it('stores a create or update without its managedFields when only they pass the limit, and does not track them again; an apply is refused', async () => {
+    // 60,000 labels: ~0.8 MB in the object, ~1 MB more in the managedFields that list them.
+    const labels = (extra: string): Json => Object.fromEntries([...Array.from({ length: 60_000 }, (_, i) => `l-${String(i).padStart(6, '0')}`), extra].map((k) => [k, '']));
+    const created = await c.request('POST', base, { body: widget('mf', { color: 'red' }, { labels: labels('first') }) });
+    expect(created.status).toBe(201);
+    expect(meta(created.body)['managedFields']).toBeUndefined();
+    const got = await c.request('GET', `${base}/mf`);
+    expect(meta(got.body)['managedFields']).toBeUndefined();
+    expect(Object.keys(meta(got.body)['labels'] as Json)).toHaveLength(60_001);
+    // An update of an object without managedFields does not track them again (skipNonAppliedManager),
+    // even when they would now fit.
+    const shrunk = await c.request('PUT', `${base}/mf`, { body: { ...got.body, metadata: { ...meta(got.body), labels: { few: '' } } } });
+    expect(shrunk.status).toBe(200);
+    expect(meta(shrunk.body)['managedFields']).toBeUndefined();
+    const status = await c.request('PUT', `${base}/mf/status`, { body: { ...shrunk.body, status: { phase: 'Ready' } } });
+    expect(meta(status.body)['managedFields']).toBeUndefined();
+    const grown = await c.request('PUT', `${base}/mf`, { body: { ...status.body, metadata: { ...meta(status.body), labels: labels('second') } } });
+    expect(grown.status).toBe(200);
+    expect(meta(grown.body)['managedFields']).toBeUndefined();
+    expect(meta(grown.body)['labels']).toHaveProperty('second');
+    const applied = await c.request('PATCH', `${base}/mf-apply?fieldManager=dave`, { raw: JSON.stringify(widget('mf-apply', { color: 'red' }, { labels: labels('first') })), contentType: 'application/apply-patch+yaml' });
+    expect(applied.body).toMatchObject({ status: 'Failure', code: 500, message: 'etcdserver: request is too large' });
+  });
 });

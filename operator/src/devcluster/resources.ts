@@ -37,6 +37,8 @@ const meta = (o: Obj | undefined): Obj => (isObj(o?.['metadata']) ? (o['metadata
 const apiVersionOf = (r: ResourceInfo, v: string): string => (r.group ? `${r.group}/${v}` : v);
 export const idOf = (r: ResourceInfo, ns: string | undefined, name: string): string => (r.namespaced ? `${ns ?? ''}/${name}` : name);
 const PROTECTED_NS = new Set(['default', 'kube-system', 'kube-public']);
+const hasEntries = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+
 /** An Event's object references are atomic structs: managedFields own them whole. */
 const EVENT_FIELDS_SCHEMA: Obj = {
   properties: Object.fromEntries(['involvedObject', 'related', 'regarding'].map((k) => [k, { 'x-kubernetes-map-type': 'atomic' }])),
@@ -257,7 +259,7 @@ export class Resources {
       o['status'] = { phase: 'Active' };
     }
     if (this.dryRun(ctx)) return { code: 201, body: this.view(o, r, ctx.version), warnings };
-    const { durable } = this.store.put(r.key, id, o);
+    const { durable } = this.putTrimmed(r, id, o, ssaManager);
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') this.hooks.crdsChanged();
     await durable;
     return { code: 201, body: this.stored(r, id, o, ctx.version), warnings };
@@ -358,7 +360,13 @@ export class Resources {
     const warnings = this.validateObject(ctx, o, old);
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') o['status'] = crdStatus(o);
     if (om['generation'] !== undefined && !deepEqual(withoutMetaStatus(o, statusSub), withoutMetaStatus(old, statusSub))) m['generation'] = Number(om['generation']) + 1;
-    if (ssaManager === undefined) m['managedFields'] = updateManagedFields(this.fieldsView(r, old), this.fieldsView(r, o), this.manager(ctx), apiVersionOf(r, ctx.version), this.fieldsSchema(r), ctx.sub);
+    // As the real server's skipNonAppliedManager: an update of an object whose managedFields are
+    // empty (e.g. dropped because the object was too large with them), sending none, does not
+    // start tracking them again.
+    const requested = meta(next)['managedFields'];
+    const tracked = hasEntries(ctx.sub === undefined && hasEntries(requested) ? requested : om['managedFields']);
+    if (ssaManager === undefined && tracked) m['managedFields'] = updateManagedFields(this.fieldsView(r, old), this.fieldsView(r, o), this.manager(ctx), apiVersionOf(r, ctx.version), this.fieldsSchema(r), ctx.sub);
+    else if (ssaManager === undefined) delete m['managedFields'];
     if (deepEqual(withoutRv(o), withoutRv(old))) return { code: 200, body: this.view(old, r, ctx.version), warnings };
     if (!m['managedFields'] || (Array.isArray(m['managedFields']) && m['managedFields'].length === 0)) delete m['managedFields'];
     if (this.dryRun(ctx)) return { code: 200, body: this.view(o, r, ctx.version), warnings };
@@ -369,10 +377,26 @@ export class Resources {
       await gone?.durable;
       return { code: 200, body: this.view(o, r, ctx.version), warnings };
     }
-    const { durable } = this.store.put(r.key, id, o);
+    const { durable } = this.putTrimmed(r, id, o, ssaManager);
     if (r.key === 'apiextensions.k8s.io/customresourcedefinitions') this.hooks.crdsChanged();
     await durable;
     return { code: 200, body: this.stored(r, id, o, ctx.version), warnings };
+  }
+
+  /**
+   * Stores a create or update. As the real server's create, update and patch handlers do: when
+   * etcd refuses the object for its size, it is safe to drop managedFields (which can be large)
+   * and try once more — not for a server-side apply, whose field ownership is the point.
+   */
+  private putTrimmed(r: ResourceInfo, id: string, o: Obj, ssaManager: string | undefined): ReturnType<Store['put']> {
+    try {
+      return this.store.put(r.key, id, o);
+    } catch (err) {
+      const m = meta(o);
+      if (ssaManager !== undefined || !(err instanceof ApiError) || err.code !== 500 || !err.message.includes('request is too large') || m['managedFields'] === undefined) throw err;
+      delete m['managedFields'];
+      return this.store.put(r.key, id, o);
+    }
   }
 
   async remove(ctx: Ctx, body: unknown): Promise<Result> {
