@@ -19,13 +19,13 @@
 // 50 ms; "RSS/1,000" is the peak minus the RSS before the run, per 1,000 occupiers. CPU is
 // user+system seconds of the run's process and of the cluster process during the run.
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { benchOccupier, cpuSeconds, formatTable, GROUP, NS, OCCUPIERS_PATH, pool, rawClient, seed, startCluster, stopCluster, VERSION } from './support/cluster.ts';
 import { DriverRegistry, driverRefFor } from '../drivers/src/registry.ts';
 import type { OccupierResource, SiteResource } from '../operator/src/api/index.ts';
 import { occupierReconciler } from '../operator/src/controllers/occupier/controller.ts';
@@ -54,10 +54,6 @@ const TIMEOUT_MS = Number(values.timeout) * 1000;
 const QPS = Number(values.qps);
 const LATENCY_MS = String(Number(values['latency-ms']));
 const MODES = values.modes.split(',').map((m) => m.trim()).filter((m) => m === 'baseline' || m === 'runtime');
-const REPO = resolve(import.meta.dirname, '..');
-const GROUP = 'occupier.dev';
-const VERSION = 'v1alpha1';
-const NS = 'occupiers';
 const SITES = Math.max(1, Math.ceil(N / 3000));
 const PER_SITE = Math.ceil(N / SITES);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -67,137 +63,15 @@ const note = (what: string): void => {
   process.stderr.write(`  [${((performance.now() - T0) / 1000).toFixed(1)} s] ${what}\n`);
 };
 
-interface Cluster {
-  child: ChildProcess;
-  dir: string;
-  kc: KubeConfig;
-}
-
-async function startCluster(dir: string, fresh: boolean): Promise<Cluster> {
-  const child = spawn(process.execPath, [join(REPO, 'operator/src/devcluster/main.ts'), '--port', '0', ...(fresh ? ['--fresh'] : []), '--data-dir', dir, '--crds', join(REPO, 'crds')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((res, rej) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('devcluster ready')) res();
-    });
-    child.once('exit', (c) => rej(new Error(`devcluster exited with ${String(c)}`)));
-  });
-  child.stdout?.resume();
-  const kc = new KubeConfig();
-  kc.loadFromFile(join(dir, 'kubeconfig'));
-  return { child, dir, kc };
-}
-
-async function stopCluster(c: Cluster, remove = true): Promise<void> {
-  if (c.child.exitCode === null && c.child.signalCode === null) {
-    const exited = new Promise((r) => c.child.once('exit', r));
-    // A cluster that is thrown away is killed (a graceful stop waits for clients' idle
-    // keep-alive connections); the seeded one stops gracefully so its store is complete.
-    c.child.kill(remove ? 'SIGKILL' : 'SIGTERM');
-    await exited;
-  }
-  if (remove) rmSync(c.dir, { recursive: true, force: true });
-}
-
-function siteName(i: number): string {
-  return `bench-site-${i}`;
-}
-
-function site(i: number): SiteResource {
-  return {
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'Site',
-    metadata: { name: siteName(i) },
-    spec: {
-      displayName: `Bench site ${i}`,
-      location: 'london',
-      timezone: 'Europe/London',
-      network: { vlanRange: { from: 2, to: 4094 }, ipv4Pool: `10.${i}.0.0/16`, subnetPrefixLength: 28 },
-      catalog: {
-        services: [
-          { name: 'internet-100', capability: 'network', accessLevels: [{ name: 'Standard' }] },
-          { name: 'wifi-secure', capability: 'wifi' },
-        ],
-        tariffs: [{ name: 'standard-2026' }],
-      },
-      drivers: { default: { driver: 'simulated', settings: { latencyMs: LATENCY_MS } } },
-    },
-  } as unknown as SiteResource;
-}
-
-function occupier(i: number): OccupierResource {
-  const name = `occ-${String(i).padStart(5, '0')}`;
-  const s = siteName(Math.floor(i / PER_SITE));
-  return {
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'Occupier',
-    metadata: { name, namespace: NS },
-    spec: {
-      displayName: `Occupier ${i}`,
-      sites: [{
-        site: s,
-        contract: { startDate: '2025-01-01', tariff: 'standard-2026' },
-        services: [{ name: 'internet-100', quantity: 1, accessLevel: 'Standard' }, { name: 'wifi-secure', quantity: 3 }],
-      }],
-      users: [0, 1, 2].map((u) => ({ email: `u${u}@${name}.example`, name: `User ${u}`, sites: [s], accessGroups: ['lobby'] })),
-    },
-  } as unknown as OccupierResource;
-}
-
-async function pool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) await fn(next++);
-  }));
-}
-
-/** POSTs a JSON body over one keep-alive agent (client-node opens a TLS connection per request). */
-function poster(kc: KubeConfig): { post: (path: string, body: unknown) => Promise<void>; close: () => void } {
-  const cluster = kc.getCurrentCluster();
-  const token = kc.getCurrentUser()?.token;
-  if (!cluster?.caData || !token) throw new Error('the dev cluster kubeconfig has no CA data or token');
-  const server = new URL(cluster.server);
-  const agent = new Agent({ keepAlive: true, maxSockets: 32, ca: Buffer.from(cluster.caData, 'base64') });
-  const post = (path: string, body: unknown): Promise<void> =>
-    new Promise((res, rej) => {
-      const data = JSON.stringify(body);
-      const req = request(
-        { host: server.hostname, port: server.port, method: 'POST', path, agent, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } },
-        (r) => {
-          let text = '';
-          r.on('data', (d: Buffer) => { text += d.toString(); });
-          r.on('end', () => ((r.statusCode ?? 0) < 300 ? res() : rej(new Error(`POST ${path}: ${String(r.statusCode)} ${text.slice(0, 300)}`))));
-        },
-      );
-      req.on('error', rej);
-      req.end(data);
-    });
-  return { post, close: () => agent.destroy() };
-}
-
-/** Creates the namespace and the Sites. */
-async function seed(kc: KubeConfig): Promise<void> {
-  const { post, close } = poster(kc);
-  try {
-    await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    for (let i = 0; i < SITES; i++) await post(`/apis/${GROUP}/${VERSION}/sites`, site(i));
-  } finally {
-    close();
-  }
-}
-
 /** Creates N Occupiers (32 in flight); returns creates/s. */
 async function createOccupiers(kc: KubeConfig): Promise<number> {
-  const { post, close } = poster(kc);
+  const client = rawClient(kc);
   try {
     const t0 = performance.now();
-    await pool(N, 32, (i) => post(`/apis/${GROUP}/${VERSION}/namespaces/${NS}/occupiers`, occupier(i)));
+    await pool(N, 32, (i) => client.post(OCCUPIERS_PATH, benchOccupier(i, Math.floor(i / PER_SITE))));
     return N / ((performance.now() - t0) / 1000);
   } finally {
-    close();
+    client.close();
   }
 }
 
@@ -357,22 +231,12 @@ interface Result {
 
 const mb = (bytes: number): number => bytes / 1024 / 1024;
 
-/** CPU seconds (user + system) a child process has used so far (Linux /proc; 0 elsewhere). */
-function childCpuSeconds(child: ChildProcess): number {
-  try {
-    const fields = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 /** Seeds one cluster (namespace, Sites), stops it, and keeps its data dir. */
 async function seeded(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'onboarding-bench-seed-'));
   const cluster = await startCluster(dir, true);
   try {
-    await seed(cluster.kc);
+    await seed(cluster.kc, SITES, LATENCY_MS);
     return dir;
   } finally {
     await stopCluster(cluster, false);
@@ -397,7 +261,7 @@ async function run(mode: string, seedDir: string): Promise<Result> {
     // first create to the last Ready.
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const clusterCpu0 = childCpuSeconds(cluster.child);
+    const clusterCpu0 = cpuSeconds(cluster.child.pid);
     const seedPerSecond = await createOccupiers(cluster.kc);
     note(`${mode}: ${N} occupiers created`);
     let timer: NodeJS.Timeout | undefined;
@@ -409,7 +273,7 @@ async function run(mode: string, seedDir: string): Promise<Result> {
     clearInterval(sampler);
     const cpu = process.cpuUsage(cpu0);
     const operatorCpu = (cpu.user + cpu.system) / 1e6;
-    const clusterCpu = childCpuSeconds(cluster.child) - clusterCpu0;
+    const clusterCpu = cpuSeconds(cluster.child.pid) - clusterCpu0;
     peak = Math.max(peak, process.memoryUsage.rss());
     const reconciles = await running.reconciles();
     const creates = running.creates();
@@ -479,10 +343,8 @@ const rows = results.map((r) => [
   String(r.creates),
   `${r.operatorCpu.toFixed(1)}/${r.clusterCpu.toFixed(1)}`,
 ]);
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
 process.stdout.write(`\nonboarding benchmark: ${N} occupiers (3 users, 1 site each), simulated driver latencyMs ${LATENCY_MS}, ${SITES} site(s); ${process.platform}/${process.arch}, ${cpus().length} cpus, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}${gc ? '' : ' (no --expose-gc)'}\n`);
-process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n`);
+process.stdout.write(formatTable(header, rows));
 process.stdout.write(`(time: from the first create to the last Ready, occupiers created at ${results.map((r) => `${r.seedPerSecond.toFixed(0)}/s (${r.mode})`).join(', ')} over one keep-alive connection pool, 32 in flight)\n`);
 const notReady = results.filter((r) => r.ready < N);
 if (notReady.length > 0) {
