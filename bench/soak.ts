@@ -16,6 +16,8 @@
 //                writes it when this process sends SIGUSR2 — one forced GC per sample, nothing between
 //   API conns    its ESTABLISHED TCP sockets to the API server (its fds' socket inodes in /proc/net/tcp*)
 //   queue        occupier_operator_workqueue_depth (occupier controller / all controllers) from its /metrics
+//   (max)        of API connections, queue depth (all) and occupiers behind: the peak since the previous
+//                sample, polled every 2 s; the verdict compares these peaks, not single instants
 //   reconciles   occupier_operator_reconcile_total{controller="occupier"}
 //   edits        applied (PATCH answered) and reflected: the occupier's status.observedGeneration reached
 //                the edit's generation and it is Ready (seen on a watch); pending = occupiers behind;
@@ -298,6 +300,10 @@ try {
     tcp: number;
     queueOccupier: number;
     queueAll: number;
+    /** Maxima since the previous sample (polled every 2 s): queue depth (all controllers), API connections, occupiers behind. */
+    queueMax: number;
+    apiMax: number;
+    pendingMax: number;
     reconciles: number;
     /** Mean time of the occupier reconciles since the previous sample (ms). */
     reconcileMs: number;
@@ -312,6 +318,15 @@ try {
   let lastCpu = cpuSeconds(operatorPid);
   let lastT = performance.now();
   let lastReconcile = { sum: 0, count: 0 };
+  /** Window maxima between samples: a sample's gauges are one instant; these see the peaks between. */
+  let peaks = { queue: 0, api: 0, pending: 0 };
+  const pollPeaks = async (): Promise<{ queue: number; api: number; pending: number }> => {
+    const queue = metricSum(await scrape(), 'occupier_operator_workqueue_depth');
+    const api = tcpConnections(operator.pid ?? 0, cluster.port).api;
+    peaks = { queue: Math.max(peaks.queue, queue), api: Math.max(peaks.api, api), pending: Math.max(peaks.pending, pending.size) };
+    return peaks;
+  };
+  const poller = setInterval(() => void pollPeaks().catch(() => undefined), 2_000).unref();
   const sample = async (t: number): Promise<Sample> => {
     const heap = await heapAfterGc();
     const rss = rssBytes(operator.pid ?? 0);
@@ -325,6 +340,8 @@ try {
       sum: metricSum(text, 'occupier_operator_reconcile_time_seconds_sum', { controller: 'occupier' }),
       count: metricSum(text, 'occupier_operator_reconcile_time_seconds_count', { controller: 'occupier' }),
     };
+    const window = await pollPeaks();
+    peaks = { queue: 0, api: 0, pending: 0 };
     const s: Sample = {
       t,
       rssMb: mb(rss),
@@ -333,6 +350,9 @@ try {
       tcp: conns.all,
       queueOccupier: metricSum(text, 'occupier_operator_workqueue_depth', { name: 'occupier' }),
       queueAll: metricSum(text, 'occupier_operator_workqueue_depth'),
+      queueMax: window.queue,
+      apiMax: window.api,
+      pendingMax: window.pending,
       reconciles: metricSum(text, 'occupier_operator_reconcile_total', { controller: 'occupier' }),
       reconcileMs: ((reconcile.sum - lastReconcile.sum) / (reconcile.count - lastReconcile.count)) * 1000,
       applied,
@@ -355,7 +375,7 @@ try {
   const ticker = setInterval(() => {
     const due = Math.floor((RATE * (performance.now() - s0)) / 1000);
     while (sent < due && inFlight < IN_FLIGHT) void edit(sent++);
-  }, 20);
+  }, 20).unref();
   for (let next = SAMPLE_MS; next <= soakMs; next += SAMPLE_MS) {
     await sleep(Math.max(0, s0 + next - performance.now()));
     if (operator.exitCode !== null) throw new Error(`the operator exited (${String(operator.exitCode)}) during the soak`);
@@ -371,20 +391,21 @@ try {
   const drainSeconds = (performance.now() - d0) / 1000;
   const drained = await sample(Math.round((performance.now() - s0) / 1000));
   samples.pop();
+  clearInterval(poller);
 
   // ---- the report ----
-  const header = ['t (s)', 'RSS (MB)', 'heap after GC (MB)', 'API conns (all TCP)', 'queue occupier/all', 'occupier reconciles', 'reconcile mean (ms)', 'edits applied', 'edits reflected', 'pending', 'lag p50/p99 (ms)', 'operator CPU %'];
+  const header = ['t (s)', 'RSS (MB)', 'heap after GC (MB)', 'API conns (all TCP; max)', 'queue occupier/all (max)', 'occupier reconciles', 'reconcile mean (ms)', 'edits applied', 'edits reflected', 'pending (max)', 'lag p50/p99 (ms)', 'operator CPU %'];
   const row = (s: Sample, label?: string): string[] => [
     label ?? s.t.toFixed(0),
     s.rssMb.toFixed(1),
     s.heapMb.toFixed(1),
-    `${s.api} (${s.tcp})`,
-    `${s.queueOccupier}/${s.queueAll}`,
+    `${s.api} (${s.tcp}; ${s.apiMax})`,
+    `${s.queueOccupier}/${s.queueAll} (${s.queueMax})`,
     String(s.reconciles),
     Number.isNaN(s.reconcileMs) ? '—' : s.reconcileMs.toFixed(0),
     String(s.applied),
     String(s.reflected),
-    String(s.pending),
+    `${s.pending} (${s.pendingMax})`,
     Number.isNaN(s.lagP50) ? '—' : `${s.lagP50.toFixed(0)}/${s.lagP99.toFixed(0)}`,
     s.cpuPct.toFixed(0),
   ];
@@ -408,11 +429,12 @@ try {
     const rssFirst = perMinute(firstHalf);
     const rssLast = perMinute(lastHalf);
     const conns = samples.map((s) => s.api);
-    const queueBound = (ss: Sample[]): number => max(ss, (s) => s.queueAll);
-    const pendingBound = (ss: Sample[]): number => max(ss, (s) => s.pending);
+    const connBound = (ss: Sample[]): number => max(ss, (s) => s.apiMax);
+    const queueBound = (ss: Sample[]): number => max(ss, (s) => s.queueMax);
+    const pendingBound = (ss: Sample[]): number => max(ss, (s) => s.pendingMax);
     const checks: [string, boolean][] = [
       [`RSS slope ${rssFirst.toFixed(2)} MB/min over the first half, ${rssLast.toFixed(2)} MB/min over the last (flat: last half < 1 MB/min; heap after GC ${perMinute(firstHalf, (s) => s.heapMb).toFixed(2)} and ${perMinute(lastHalf, (s) => s.heapMb).toFixed(2)} MB/min)`, rssLast < 1],
-      [`API connections min ${Math.min(...conns)}, max ${Math.max(...conns)} (no growth: last-half max ≤ first-half max)`, max(lastHalf, (s) => s.api) <= max(firstHalf, (s) => s.api)],
+      [`API connections min ${Math.min(...conns)}, max ${connBound(samples)} (no growth: last-half max ≤ first-half max)`, connBound(lastHalf) <= connBound(firstHalf)],
       [`queue depth max ${queueBound(samples)} (no growth: last-half max ≤ first-half max or ≤ one second of edits, ${RATE})`, queueBound(lastHalf) <= Math.max(queueBound(firstHalf), RATE)],
       [`occupiers behind their edits max ${pendingBound(samples)} (no growth: last-half max ≤ first-half max or ≤ one second of edits)`, pendingBound(lastHalf) <= Math.max(pendingBound(firstHalf), RATE)],
     ];
