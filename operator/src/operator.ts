@@ -16,6 +16,7 @@ import { orderLifecycleChanged, orderReconciler } from './controllers/orders/eng
 import { OrderMetrics } from './controllers/orders/metrics.ts';
 import { configMapPlanStore } from './controllers/orders/planstore.ts';
 import type { AnyOrder, OrderPlugin } from './controllers/orders/plugin.ts';
+import { OrderRuns } from './controllers/orders/runs.ts';
 import type { OrderSummary } from './planner/types.ts';
 import { occupierReconciler } from './controllers/occupier/controller.ts';
 import { effectiveOf } from './controllers/occupier/orders.ts';
@@ -58,8 +59,14 @@ export interface OperatorOptions {
   logger?: Logger;
   clock?: Clock;
   handleSignals?: boolean;
-  /** Order runs (every kind): sites at once (default 5) and driver calls in flight per step (default 32). */
-  orders?: { siteConcurrency?: number; itemConcurrency?: number };
+  /**
+   * Order runs (every kind): sites at once (default 5), driver calls in flight per step
+   * (default 32), and orders starting and orders running at once, each (default 64; beside
+   * the workers, `controllers/orders/runs.ts`). `runs: 'inline'` runs them inside the
+   * reconcile instead, holding a worker throughout (the engine before issue 13; benchmarks
+   * compare against it).
+   */
+  orders?: { siteConcurrency?: number; itemConcurrency?: number; runConcurrency?: number; runs?: 'detached' | 'inline' };
   /** Client-side API rate limit (default 200 qps, burst 400). */
   qps?: number;
   burst?: number;
@@ -209,17 +216,23 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     }),
   );
 
+  /** Starts and runs of every order kind, beside the workers (stopped with the manager). */
+  const runConcurrency = opts.orders?.runConcurrency ?? 64;
+  const orderRuns = opts.orders?.runs === 'inline' ? undefined : new OrderRuns({ concurrency: { start: runConcurrency, run: runConcurrency } });
+  if (orderRuns) manager.addBackground(orderRuns);
+
   /** One controller per order kind, all on the one order engine. */
   const addOrderController = <R extends AnyOrder, G>(kind: KindInfo, cache: Cache<R>, plugin: OrderPlugin<R, G>, extraWatches: WatchSource[] = []): void => {
     const own = (occupierKey: string): string[] => cache.byIndex('occupier', occupierKey).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    let controller: Controller<R> | undefined;
     manager.addController(
-      new Controller<R>({
+      (controller = new Controller<R>({
         ...common,
         name: plugin.kind.toLowerCase(),
         primary: cache,
-        // Runs wait on drivers, not on CPU: more of them at once.
-        workers: Math.max(common.workers, 16),
-        // Runs are long (bounded steps, persisted as they go); a restart resumes them.
+        // Detached, a reconcile only launches a start or a run; inline runs wait on drivers, not on CPU: more of them at once.
+        workers: orderRuns ? common.workers : Math.max(common.workers, 16),
+        // Inline runs are long (bounded steps, persisted as they go); a restart resumes them.
         reconcileTimeoutMs: 10 * 60_000,
         // Spec, annotations (approve, retry) and deletion; never the controller's own status writes.
         predicates: [metadataOrSpecChanged],
@@ -246,8 +259,9 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
           ...(opts.orders?.siteConcurrency !== undefined ? { siteConcurrency: opts.orders.siteConcurrency } : {}),
           ...(opts.orders?.itemConcurrency !== undefined ? { itemConcurrency: opts.orders.itemConcurrency } : {}),
           ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}),
+          ...(orderRuns ? { runs: { tracker: orderRuns, enqueue: (key: string) => controller?.enqueue(key) } } : {}),
         }),
-      }),
+      })),
     );
   };
   addOrderController(SITEMOVE_KIND, siteMoves, siteMovePlugin());

@@ -52,6 +52,15 @@ export type StopReason = 'signal' | 'stopped' | 'lost-leadership' | 'error';
 export type ManagedCache = Pick<Cache, 'start' | 'stop' | 'waitForSync'>;
 /** What the manager needs of a controller (any `Controller<T>`). */
 export type ManagedController = Pick<Controller, 'start' | 'stop' | 'queue'>;
+/**
+ * Work a controller launched to run beside its workers: stopped with the controllers (wait
+ * for what is in flight at most `timeoutMs`, then abort it; true if it all ended), and
+ * counted as not idle while any is in flight.
+ */
+export interface ManagedBackground {
+  stop(timeoutMs: number): Promise<boolean>;
+  size(): number;
+}
 type AnyCache = ManagedCache;
 type AnyController = ManagedController;
 
@@ -61,6 +70,7 @@ export class Manager {
   private readonly opts: ManagerOptions;
   private readonly caches: AnyCache[] = [];
   private readonly controllers: AnyController[] = [];
+  private readonly background: ManagedBackground[] = [];
   private server: Server | undefined;
   private elector: LeaderElector | undefined;
   private synced = false;
@@ -97,13 +107,17 @@ export class Manager {
     this.controllers.push(controller);
   }
 
+  addBackground(work: ManagedBackground): void {
+    this.background.push(work);
+  }
+
   isLeader(): boolean {
     return this.elector ? this.elector.isLeader() : this.controllersRunning;
   }
 
   /** No controller has work queued or in flight (delayed re-queues do not count): the startup resync has settled. */
   idle(): boolean {
-    return this.controllersRunning && this.controllers.every((c) => c.queue.len() === 0 && c.queue.inFlight() === 0);
+    return this.controllersRunning && this.controllers.every((c) => c.queue.len() === 0 && c.queue.inFlight() === 0) && this.background.every((b) => b.size() === 0);
   }
 
   /** Ready when caches are synced and, if leading (or without election), controllers run. */
@@ -179,7 +193,7 @@ export class Manager {
     this.stopping ??= (async () => {
       const timeout = this.opts.shutdownTimeoutMs ?? 30_000;
       this.log.info({ reason }, 'stopping');
-      const drained = await Promise.all(this.controllers.map((c) => c.stop(timeout)));
+      const drained = await Promise.all([...this.controllers.map((c) => c.stop(timeout)), ...this.background.map((b) => b.stop(timeout))]);
       this.controllersRunning = false;
       if (drained.some((d) => !d)) this.log.warn('some reconciles were still running at shutdown');
       if (this.elector) {

@@ -27,6 +27,7 @@ import type { PlanStore } from './planstore.ts';
 import type { AnyOrder, OrderPlan, OrderPlugin, RunEnv } from './plugin.ts';
 import { requesterChange } from './requester.ts';
 import { runTasks } from './runner.ts';
+import type { Lane, OrderRuns } from './runs.ts';
 import { scheduleGate } from './schedule.ts';
 import { initialTasks, NOTIFY_STEP, resetFailed } from './tasks.ts';
 
@@ -61,6 +62,11 @@ export interface EngineDeps<R extends AnyOrder, G> {
   /** Sites run at once (default 5) and driver calls in flight per step (default 32). */
   siteConcurrency?: number;
   itemConcurrency?: number;
+  /**
+   * Starts and runs beside the workers (`runs.ts`): a reconcile launches them and returns;
+   * `enqueue` brings the order back when one ends. Absent: they run inside the reconcile.
+   */
+  runs?: { tracker: OrderRuns; enqueue(key: string): void };
 }
 
 /** One reconcile of one order: the deps, the order as last known, and the time. */
@@ -425,7 +431,7 @@ async function apply<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileRes
     if (order.metadata.annotations?.[RETRY_ANNOTATION] !== 'true' || !order.status?.startedAt) return undefined;
     return retryOrder(s);
   }
-  if (phase === 'Running') return runOrder(s);
+  if (phase === 'Running') return detach(s, 'run', runOrder);
 
   const cached = deps.occupiers.get(occupierKey(order));
   const occupier = cached && deps.effective ? deps.effective(cached) : cached;
@@ -444,13 +450,48 @@ async function apply<R extends AnyOrder, G>(s: Step<R, G>): Promise<ReconcileRes
     if (order.spec.approval === 'Manual' && s.order.status?.phase === 'Scheduled') await previewPlan(s, occupier);
     return waiting;
   }
-  return prepare(s, occupier);
+  return detach(s, 'start', (st) => prepare(st, occupier));
+}
+
+/**
+ * The start of a due order or the run of a started one, beside the workers when the engine
+ * has `runs` (the reconcile returns at once; the order comes back when the work ends), else
+ * inside this reconcile.
+ */
+function detach<R extends AnyOrder, G>(s: Step<R, G>, lane: Lane, work: (s: Step<R, G>) => Promise<ReconcileResult>): Promise<ReconcileResult> | ReconcileResult {
+  const runs = s.deps.runs;
+  if (!runs) return work(s);
+  const key = s.ctx.key;
+  runs.tracker.launch(s.order.metadata.uid ?? key, lane, (signal) => {
+    s.ctx = { ...s.ctx, signal };
+    return work(s);
+  }, () => runs.enqueue(key));
+  return {};
+}
+
+/**
+ * Before a pass, with `runs`: an order whose start or run is in flight is left to it (it
+ * comes back when that ends); the outcome of one that ended is taken — its error thrown
+ * (retried with backoff), its result returned — unless something changed meanwhile or it
+ * asks to go on at once. Undefined: reconcile as usual.
+ */
+function outcomeOf<R extends AnyOrder, G>(deps: EngineDeps<R, G>, uid: string): ReconcileResult | undefined {
+  const tracker = deps.runs?.tracker;
+  if (!tracker) return undefined;
+  if (tracker.claimIfActive(uid)) return {};
+  const last = tracker.take(uid);
+  if (!last) return undefined;
+  if (last.error !== undefined) throw last.error;
+  if (last.dirty || last.result?.requeueAfter === 0) return undefined;
+  return last.result ?? {};
 }
 
 /** The reconciler of one order kind on the engine. */
 export function orderReconciler<R extends AnyOrder, G>(deps: EngineDeps<R, G>): Reconciler<R> {
   return async (cached, ctx) => {
     if (!cached) return undefined;
+    const pending = outcomeOf(deps, cached.metadata.uid ?? ctx.key);
+    if (pending) return pending;
     const order = freshest(deps, cached);
     return finalizer(deps.client, order, ORDER_FINALIZER, {
       apply: (o) => apply(stepFor(deps, o, ctx)),
