@@ -333,6 +333,17 @@ describe('size limits', () => {
     expect(meta((await c.request('GET', `${base}/etcd`)).body)['resourceVersion']).toBe(meta(fits.body)['resourceVersion']);
   });
 
+  it('limits the annotations of an object to 256 KiB in all (keys and values)', async () => {
+    const over = await c.request('POST', base, { body: widget('annotated', { color: 'red' }, { annotations: { 'example.com/pad': 'x'.repeat(262_144 - 'example.com/pad'.length + 1) } }) });
+    expect(over.body).toMatchObject({
+      code: 422,
+      message: `Widget.${GROUP} "annotated" is invalid: [metadata.annotations: Too long: may not be more than 262144 bytes, <nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]`,
+      details: { causes: [{ reason: 'FieldValueTooLong', message: 'Too long: may not be more than 262144 bytes', field: 'metadata.annotations' }, { reason: 'FieldValueInvalid', field: '<nil>' }] },
+    });
+    const at = await c.request('POST', base, { body: widget('annotated', { color: 'red' }, { annotations: { 'example.com/pad': 'x'.repeat(262_144 - 'example.com/pad'.length) } }) });
+    expect(at.status).toBe(201);
+  });
+
   it('stores a create or update without its managedFields when only they pass the limit, and does not track them again; an apply is refused', async () => {
     // 60,000 labels: ~0.8 MB in the object, ~1 MB more in the managedFields that list them.
     const labels = (extra: string): Json => Object.fromEntries([...Array.from({ length: 60_000 }, (_, i) => `l-${String(i).padStart(6, '0')}`), extra].map((k) => [k, '']));

@@ -37,6 +37,8 @@ const meta = (o: Obj | undefined): Obj => (isObj(o?.['metadata']) ? (o['metadata
 const apiVersionOf = (r: ResourceInfo, v: string): string => (r.group ? `${r.group}/${v}` : v);
 export const idOf = (r: ResourceInfo, ns: string | undefined, name: string): string => (r.namespaced ? `${ns ?? ''}/${name}` : name);
 const PROTECTED_NS = new Set(['default', 'kube-system', 'kube-public']);
+/** ObjectMeta: the annotations' keys and values together (apimachinery's TotalAnnotationSizeLimitB). */
+const MAX_ANNOTATION_BYTES = 256 * 1024;
 const hasEntries = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
 
 /** An Event's object references are atomic structs: managedFields own them whole. */
@@ -183,6 +185,16 @@ export class Resources {
   private validateObject(ctx: Ctx, o: Obj, old: Obj | undefined): string[] {
     const r = ctx.info;
     const name = String(meta(o)['name'] ?? '');
+    const annotations = meta(o)['annotations'];
+    if (isObj(annotations)) {
+      // ObjectMeta validation: keys and values together at most 256 KiB (a blocking error).
+      let bytes = 0;
+      for (const [k, v] of Object.entries(annotations)) bytes += Buffer.byteLength(k) + Buffer.byteLength(String(v));
+      if (bytes > MAX_ANNOTATION_BYTES) {
+        const skipped = !r.builtin && hasRules(r.schemas.get(r.version)) ? [NOT_CHECKED] : [];
+        throw invalid(r.kind, r.group, name, [{ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: `Too long: may not be more than ${MAX_ANNOTATION_BYTES} bytes` }, ...skipped]);
+      }
+    }
     const mode = fieldValidation(ctx.q);
     // Fields the decoding drops: a built-in's in document order; a custom resource's metadata ones
     // sorted, ahead of its pruned fields (sorted too).
