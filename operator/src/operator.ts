@@ -15,6 +15,7 @@ import { siteMovePlugin } from './controllers/sitemove/plugin.ts';
 import { orderLifecycleChanged, orderReconciler } from './controllers/orders/engine.ts';
 import { OrderMetrics } from './controllers/orders/metrics.ts';
 import { configMapPlanStore } from './controllers/orders/planstore.ts';
+import { configMapStatusDetails } from './controllers/occupier/details.ts';
 import type { AnyOrder, OrderPlugin } from './controllers/orders/plugin.ts';
 import { OrderRuns } from './controllers/orders/runs.ts';
 import type { OrderSummary } from './planner/types.ts';
@@ -208,6 +209,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         orders: ordersOfOccupier,
         customersOf: (key) => customerNames(occupiers.byIndex(RESELLER_INDEX, key)),
         planStore,
+        details: configMapStatusDetails(core),
         drivers: resolver,
         events,
         clock,

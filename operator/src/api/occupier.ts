@@ -231,8 +231,19 @@ const siteStatus = z
     desiredHash: z.string().optional().describe('Fingerprint of the desired items last provisioned in full (unchanged: nothing to call).'),
     inventory: listSet(
       z.string(),
-      'Every external item provisioned at the site, as capability/type/key: what the operator removes when spec no longer wants it.',
+      'Every external item provisioned at the site, as capability/type/key: what the operator removes when spec no longer wants it. Absent while status.details holds the per-item lists (see counts).',
     ).optional(),
+    counts: z
+      .object({
+        inventory: z.int().min(0).describe('Items in the inventory.'),
+        history: z.int().min(0).describe('Of them, billing items (kept as history after a decommission).'),
+        numbers: z.int().min(0),
+        ports: z.int().min(0),
+        wifiDevices: z.int().min(0),
+      })
+      .strict()
+      .optional()
+      .describe('Set instead of the per-item lists (inventory, numbers, ports, wifiDevices) while they are kept in ConfigMaps (status.details).'),
   })
   .strict()
   .describe('Observed state at one site.');
@@ -261,12 +272,21 @@ export const occupierStatus = z
       .object({
         total: z.int().min(0),
         ready: z.int().min(0),
-        failed: listSet(email, 'Users whose provisioning failed.').optional(),
+        failed: listSet(email, 'Users whose provisioning failed: the first 100 by email (total − ready counts them all).').optional(),
       })
       .strict()
       .optional()
       .describe('User provisioning summary.'),
     sites: listMap(siteStatus, ['site'], 'Observed state per site.').optional(),
+    details: z
+      .object({
+        configMaps: z.array(objectName).min(1).describe('ConfigMaps (same namespace) holding status.sites in full, gzipped JSON, in order.'),
+        sha256: z.string().describe('SHA-256 of that JSON.'),
+        bytes: z.int().min(0).describe('Size of that JSON.'),
+      })
+      .strict()
+      .optional()
+      .describe('Where the per-item lists of status.sites are kept when they would make the Occupier too large for the API server (an object is limited to 1.5 MiB): status.sites then holds counts.'),
     specDrift: listSet(z.string(), 'Fields of spec that disagree with a completed order; change them in Git.').optional(),
     history: z
       .object({

@@ -61,6 +61,16 @@ export const isConflict = (err: unknown): boolean => classifyApiError(err) === '
 export const isGone = (err: unknown): boolean => classifyApiError(err) === 'gone';
 
 /**
+ * The API server refused a write for its size: 413 (a request body over 3 MiB) or etcd's
+ * "request is too large" (an object over 1.5 MiB, a 500). Retrying the same write cannot help.
+ */
+export function isTooLarge(err: unknown): boolean {
+  const status = httpStatus(err);
+  if (status === 413) return true;
+  return status !== undefined && status >= 500 && /request is too large/i.test(errorMessage(err));
+}
+
+/**
  * An error that retrying cannot fix. A reconciler throws it to stop retries; the controller
  * records it (log, `result="terminal_error"` metric, `onTerminalError` hook) and forgets the key.
  */

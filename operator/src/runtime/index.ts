@@ -28,7 +28,7 @@ export { finalizer, StaleFinalizerError, type FinalizerHandlers } from './finali
 export { updateStatus, patchStatus, putStatus, type UpdateStatusOptions, type PutStatusResult } from './status.ts';
 export { setCondition, removeCondition, getCondition, isTrue, isFalse, isCurrent, rfc3339, type Condition, type ConditionInput, type ConditionStatus } from './conditions.ts';
 export { EventRecorder, eventNamespace, type EventRecorderOptions, type EventType } from './events.ts';
-export { TerminalError, classifyApiError, isNotFound, isConflict, isGone, httpStatus, errorMessage, type ApiErrorKind } from './errors.ts';
+export { TerminalError, classifyApiError, isNotFound, isConflict, isGone, isTooLarge, httpStatus, errorMessage, type ApiErrorKind } from './errors.ts';
 
 // plumbing
 export { RuntimeMetrics, defaultMetrics, RECONCILE_RESULTS, type ReconcileResultLabel } from './metrics.ts';

@@ -14,7 +14,7 @@ import { Occupier, parsedSpec, Site, ValidationError } from '../../api/index.ts'
 import type { OccupierPhase, OccupierResource, OccupierStatus, SiteResource, SiteSpec } from '../../api/index.ts';
 import { itemId, parseItemId, planProvisioning } from '../../planner/provision.ts';
 import type { DesiredItem } from '../../planner/provision.ts';
-import { finalizer, getCondition, isTrue, setCondition, putStatus, TerminalError, updateStatus } from '../../runtime/index.ts';
+import { errorMessage, finalizer, getCondition, isTooLarge, isTrue, setCondition, putStatus, TerminalError, updateStatus } from '../../runtime/index.ts';
 import type { Clock, ConditionInput, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import { executeItems, listItems } from '../execute.ts';
 import { archiveHistory } from '../records.ts';
@@ -23,6 +23,8 @@ import { activeOrderFor, driftEvent, effectiveOf, ORDER_OWNED, phaseEvent, viewO
 import type { AnyOrder, OccupierEvent, OrderView } from './orders.ts';
 import { planItemsOf } from '../orders/planstore.ts';
 import type { PlanStore } from '../orders/planstore.ts';
+import { detailsCommand } from './details.ts';
+import type { StatusDetails } from './details.ts';
 import { buildStatus, CONDITION, decommissionedStatus, REASON, withCustomers } from './status.ts';
 import type { SiteOutcome } from './status.ts';
 
@@ -43,6 +45,11 @@ export interface OccupierDeps {
   concurrency?: number;
   /** Where large order plans are kept (to read a Decommission's record). */
   planStore?: PlanStore;
+  /**
+   * Where the per-item lists of a large occupier's `status.sites` are kept, so the object stays
+   * within the API server's limit (absent: always inline, whatever the size).
+   */
+  details?: StatusDetails;
   /**
    * Every order (SiteMove, CustomerMove, Decommission; `kind` set) of the occupier
    * `namespace/name`, as the caches hold them. The controller must also be queued when one of
@@ -72,6 +79,8 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
   const keyOf = (obj: OccupierResource): string => `${obj.metadata.namespace}/${obj.metadata.name}`;
   /** This controller's last status write per occupier (uid), until the cache has caught up. */
   const lastWritten = new Map<string, OccupierResource>();
+  /** The occupier as stored (its status bounded) behind one with `status.sites` whole. */
+  const stored = new WeakMap<OccupierResource, OccupierResource>();
   const siteOf = (name: string): SiteResource | undefined => deps.sites.get(name);
   /** `status.customers` of a reseller (null: not a reseller; undefined: not wired, as it was). */
   const customersOf = (obj: OccupierResource): string[] | null | undefined => {
@@ -212,11 +221,46 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
    * report a phase change twice), or undefined when nothing was written.
    */
   async function writeStatus(obj: OccupierResource, next: OccupierStatus): Promise<OccupierStatus | undefined> {
+    const raw = stored.get(obj) ?? obj;
+    const bounded = deps.details ? await deps.details.bound(raw, next) : next;
     // Nothing changed (a re-reconcile, e.g. after a Site status update): no write.
-    const wanted = fingerprint(next);
-    const put = await putStatus(deps.client, obj, next, (stored) => wanted === fingerprint(stored ?? {}));
-    if (put.written) lastWritten.set(obj.metadata.uid ?? keyOf(obj), put.object);
-    return put.written ? (put.replaced ?? {}) : undefined;
+    const wanted = fingerprint(bounded);
+    let put;
+    try {
+      put = await putStatus(deps.client, raw, bounded, (st) => wanted === fingerprint(st ?? {}));
+    } catch (err) {
+      if (isTooLarge(err)) await refusedForSize(raw, bounded, err);
+      throw err;
+    }
+    if (!put.written) return undefined;
+    lastWritten.set(obj.metadata.uid ?? keyOf(obj), put.object);
+    if (deps.details && put.replaced?.details?.sha256 !== bounded.details?.sha256) await deps.details.prune(raw, bounded.details);
+    if (bounded.details && !put.replaced?.details) {
+      const ns = raw.metadata.namespace ?? 'default';
+      void deps.events.normal(raw, REASON.DetailsInConfigMaps, `the per-item lists of status.sites (${bounded.details.bytes} bytes) are kept in ConfigMap(s) ${bounded.details.configMaps.join(', ')}; status.sites holds their counts; print them with: ${detailsCommand(ns, bounded.details)}`);
+    }
+    return put.replaced ?? {};
+  }
+
+  /**
+   * The API server refused the status for its size (the spec is near the object limit, or the
+   * status holds a list this controller does not bound): say so where a person looks — a
+   * condition if even that fits, and a Warning Event — and stop retrying the same write.
+   */
+  async function refusedForSize(raw: OccupierResource, status: OccupierStatus, err: unknown): Promise<never> {
+    const ns = raw.metadata.namespace ?? 'default';
+    const name = raw.metadata.name ?? '';
+    const message =
+      `the API server refused the status (${Buffer.byteLength(JSON.stringify(status))} bytes) with the spec ` +
+      `(${Buffer.byteLength(JSON.stringify(raw.spec ?? {}))} bytes) for its size: ${errorMessage(err)}. ` +
+      `An object is limited to 1.5 MiB; split the occupier or shorten spec.users (see: kubectl -n ${ns} get occupier ${name} -o json | wc -c). ` +
+      'It is tried again when the spec changes.';
+    const existing = getCondition(raw.status?.conditions ?? [], CONDITION.Ready);
+    if (existing?.reason !== REASON.StatusTooLarge || existing.message !== message) {
+      void deps.events.warning(raw, REASON.StatusTooLarge, message);
+      await writeCondition(raw, { type: CONDITION.Ready, status: 'False', reason: REASON.StatusTooLarge, message }, true).catch(() => undefined);
+    }
+    throw new TerminalError(REASON.StatusTooLarge, message, { cause: err });
   }
 
   /**
@@ -252,7 +296,7 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
         const conditions = setCondition(fresh.status?.conditions ?? [], cond, fresh.metadata.generation, now());
         fresh.status = { ...(fresh.status ?? {}), conditions, ...(stampGeneration ? { observedGeneration: fresh.metadata.generation ?? 0 } : {}) };
       },
-      { current: obj },
+      { current: stored.get(obj) ?? obj },
     );
   }
 
@@ -392,12 +436,25 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     });
   }
 
+  /** The occupier with `status.sites` whole; `stored` remembers the object as stored. */
+  async function hydrate(raw: OccupierResource): Promise<OccupierResource> {
+    if (!deps.details || !raw.status?.details) return raw;
+    const whole = await deps.details.hydrate(raw);
+    stored.set(whole, raw);
+    return whole;
+  }
+
   return async (cached, ctx) => {
     if (!cached) return undefined;
     const obj = freshest(cached);
     return finalizer(deps.client, obj, OCCUPIER_FINALIZER, {
-      apply: (o) => provisionSites(o, ctx),
-      cleanup: (o) => teardown(o, ctx),
+      apply: async (o) => provisionSites(await hydrate(o), ctx),
+      cleanup: async (o) => {
+        const result = await teardown(await hydrate(o), ctx);
+        // Everything they listed is removed (or orphaned by policy) and archived.
+        await deps.details?.prune(o, undefined);
+        return result;
+      },
     });
   };
 }

@@ -40,6 +40,9 @@ export interface StatusResult {
   retryAfterMs: number | undefined;
 }
 
+/** `status.users.failed` lists at most this many (total − ready counts them all; Degraded names the first). */
+export const MAX_FAILED_USERS = 100;
+
 /** The item types that exist per user (keyed by email). */
 const USER_ITEMS = new Set(['directory/account', 'wifi/account', 'access/user']);
 
@@ -65,6 +68,10 @@ export const REASON = {
   SpecDrift: 'SpecDrift',
   /** The spec agrees with every completed order. */
   InSync: 'InSync',
+  /** The API server refused the status for the object's size. */
+  StatusTooLarge: 'StatusTooLarge',
+  /** status.sites is large: its per-item lists are kept in ConfigMaps (status.details). */
+  DetailsInConfigMaps: 'DetailsInConfigMaps',
 } as const;
 
 function str(v: unknown): string | undefined {
@@ -291,7 +298,7 @@ export function buildStatus(input: BuildInput): StatusResult {
     currentSites,
     sitesSummary: currentSites.join(','),
     ...(reseller !== undefined ? { reseller } : {}),
-    users: { total: userSet.size, ready: userSet.size - failedUsers.size, ...(failedUsers.size > 0 ? { failed: [...failedUsers].sort() } : {}) },
+    users: { total: userSet.size, ready: userSet.size - failedUsers.size, ...(failedUsers.size > 0 ? { failed: [...failedUsers].sort().slice(0, MAX_FAILED_USERS) } : {}) },
     sites,
     ...(drift.length > 0 ? { specDrift: drift } : {}),
   };

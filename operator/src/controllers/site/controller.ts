@@ -3,6 +3,7 @@
  * use of each pool, and refuses to let a Site be deleted while occupiers have contracts there.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { siteItemCounts } from '../occupier/details.ts';
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
 import { parsedSpec, Site } from '../../api/index.ts';
 import type { OccupierResource, SiteResource, SiteStatus } from '../../api/index.ts';
@@ -38,8 +39,9 @@ function count(v: unknown): Capacity | undefined {
 
 /** Whether an occupier holds anything at the site: a contract in spec or items in status. */
 function holds(o: OccupierResource, site: string): boolean {
-  if (o.status?.phase === 'Decommissioned') return (o.status.sites ?? []).some((s) => s.site === site && (s.inventory ?? []).some((id) => !id.startsWith('billing/')));
-  return o.spec.sites.some((s) => s.site === site) || (o.status?.sites ?? []).some((s) => s.site === site && (s.inventory ?? []).length > 0);
+  const here = (o.status?.sites ?? []).filter((s) => s.site === site).map(siteItemCounts);
+  if (o.status?.phase === 'Decommissioned') return here.some((c) => c.inventory > c.history);
+  return o.spec.sites.some((s) => s.site === site) || here.some((c) => c.inventory > 0);
 }
 
 export function siteReconciler(deps: SiteDeps): Reconciler<SiteResource> {
