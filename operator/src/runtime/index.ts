@@ -26,6 +26,7 @@ export { LeaderElector, defaultIdentity, type LeaderElectionOptions } from './le
 export { ResourceClient, type JsonPatchOp } from './client.ts';
 export { finalizer, StaleFinalizerError, type FinalizerHandlers } from './finalizers.ts';
 export { updateStatus, patchStatus, putStatus, type UpdateStatusOptions, type PutStatusResult } from './status.ts';
+export { OwnWrites } from './ownwrites.ts';
 export { setCondition, removeCondition, getCondition, isTrue, isFalse, isCurrent, rfc3339, type Condition, type ConditionInput, type ConditionStatus } from './conditions.ts';
 export { EventRecorder, eventNamespace, type EventRecorderOptions, type EventType } from './events.ts';
 export { TerminalError, classifyApiError, isNotFound, isConflict, isGone, isTooLarge, httpStatus, errorMessage, type ApiErrorKind } from './errors.ts';

@@ -14,7 +14,7 @@ import { Occupier, parsedSpec, Site, ValidationError } from '../../api/index.ts'
 import type { OccupierPhase, OccupierResource, OccupierStatus, SiteResource, SiteSpec } from '../../api/index.ts';
 import { itemId, parseItemId, planProvisioning } from '../../planner/provision.ts';
 import type { DesiredItem } from '../../planner/provision.ts';
-import { errorMessage, finalizer, getCondition, isTooLarge, isTrue, setCondition, putStatus, TerminalError, updateStatus } from '../../runtime/index.ts';
+import { errorMessage, finalizer, getCondition, isTooLarge, isTrue, OwnWrites, setCondition, putStatus, TerminalError, updateStatus } from '../../runtime/index.ts';
 import type { Clock, ConditionInput, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import { executeItems, listItems } from '../execute.ts';
 import { archiveHistory } from '../records.ts';
@@ -77,8 +77,13 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
   const now = (): Date => new Date(deps.clock.now());
 
   const keyOf = (obj: OccupierResource): string => `${obj.metadata.namespace}/${obj.metadata.name}`;
-  /** This controller's last status write per occupier (uid), until the cache has caught up. */
-  const lastWritten = new Map<string, OccupierResource>();
+  /**
+   * This controller's last status write per occupier, until the cache has caught up: a pass from
+   * a stale copy would find "nothing changed" against an outdated status and skip a needed write
+   * (an order failing right after it was scheduled left its occupier DecommissionScheduled until
+   * the resync).
+   */
+  const lastWritten = new OwnWrites<OccupierResource>();
   /** The occupier as stored (its status bounded) behind one with `status.sites` whole. */
   const stored = new WeakMap<OccupierResource, OccupierResource>();
   const siteOf = (name: string): SiteResource | undefined => deps.sites.get(name);
@@ -233,7 +238,7 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       throw err;
     }
     if (!put.written) return undefined;
-    lastWritten.set(obj.metadata.uid ?? keyOf(obj), put.object);
+    lastWritten.remember(put.object);
     if (deps.details && put.replaced?.details?.sha256 !== bounded.details?.sha256) await deps.details.prune(raw, bounded.details);
     if (bounded.details && !put.replaced?.details) {
       const ns = raw.metadata.namespace ?? 'default';
@@ -261,29 +266,6 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       await writeCondition(raw, { type: CONDITION.Ready, status: 'False', reason: REASON.StatusTooLarge, message }, true).catch(() => undefined);
     }
     throw new TerminalError(REASON.StatusTooLarge, message, { cause: err });
-  }
-
-  /**
-   * The cached occupier, or — while the cache is behind this controller's last status write —
-   * that write's status and resourceVersion on it. A pass that started from a stale copy would
-   * otherwise find "nothing changed" against an outdated status and skip a needed write; and
-   * this controller's own status writes do not wake it again (an order failing right after it
-   * was scheduled left its occupier DecommissionScheduled until the resync).
-   */
-  function freshest(cached: OccupierResource): OccupierResource {
-    const id = cached.metadata.uid ?? keyOf(cached);
-    const mine = lastWritten.get(id);
-    if (!mine) return cached;
-    const a = Number(cached.metadata.resourceVersion);
-    const b = Number(mine.metadata.resourceVersion);
-    const rv = mine.metadata.resourceVersion;
-    if (rv !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > a) {
-      const fresh: OccupierResource = { ...cached, metadata: { ...cached.metadata, resourceVersion: rv } };
-      if (mine.status) fresh.status = mine.status;
-      return fresh;
-    }
-    lastWritten.delete(id);
-    return cached;
   }
 
   /** Sets one condition on the occupier's status (stamping observedGeneration when asked). */
@@ -446,7 +428,7 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
 
   return async (cached, ctx) => {
     if (!cached) return undefined;
-    const obj = freshest(cached);
+    const obj = lastWritten.freshest(cached);
     return finalizer(deps.client, obj, OCCUPIER_FINALIZER, {
       apply: async (o) => provisionSites(await hydrate(o), ctx),
       cleanup: async (o) => {

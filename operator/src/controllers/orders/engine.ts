@@ -13,7 +13,7 @@
 import type { OccupierResource, OrderStatus, Task } from '../../api/index.ts';
 import { conflictingOrder } from '../../planner/prerequisites.ts';
 import type { Failure, OrderSummary } from '../../planner/types.ts';
-import { finalizer, getCondition, rfc3339, updateStatus } from '../../runtime/index.ts';
+import { finalizer, getCondition, OwnWrites, rfc3339, updateStatus } from '../../runtime/index.ts';
 import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
 import { executeItems } from '../execute.ts';
@@ -365,24 +365,17 @@ export async function cleanupOrder<R extends AnyOrder, G>(s: Step<R, G>): Promis
 
 // ---------------------------------------------------------------------------------------
 
-/** The newest object this engine wrote per order (the cache may not have caught up yet). */
-const written = new WeakMap<object, Map<string, AnyOrder>>();
+/** The newest object this engine wrote per order, per engine (the cache may not have caught up yet). */
+const written = new WeakMap<object, OwnWrites<AnyOrder>>();
 
-function remember<R extends AnyOrder, G>(deps: EngineDeps<R, G>, obj: AnyOrder): void {
-  let m = written.get(deps);
-  if (!m) written.set(deps, (m = new Map()));
-  m.set(obj.metadata.uid ?? '', obj);
+function ownWrites<R extends AnyOrder, G>(deps: EngineDeps<R, G>): OwnWrites<AnyOrder> {
+  let w = written.get(deps);
+  if (!w) written.set(deps, (w = new OwnWrites<AnyOrder>()));
+  return w;
 }
 
-/** The cached order, or the one this engine wrote last when the cache is behind it. */
-function freshest<R extends AnyOrder, G>(deps: EngineDeps<R, G>, cached: R): R {
-  const mine = written.get(deps)?.get(cached.metadata.uid ?? '') as R | undefined;
-  if (!mine) return cached;
-  const a = Number(cached.metadata.resourceVersion);
-  const b = Number(mine.metadata.resourceVersion);
-  if (Number.isFinite(a) && Number.isFinite(b) && b > a) return { ...cached, status: mine.status, metadata: { ...cached.metadata, resourceVersion: mine.metadata.resourceVersion } };
-  written.get(deps)?.delete(cached.metadata.uid ?? '');
-  return cached;
+function remember<R extends AnyOrder, G>(deps: EngineDeps<R, G>, obj: AnyOrder): void {
+  ownWrites(deps).remember(obj);
 }
 
 function stepFor<R extends AnyOrder, G>(deps: EngineDeps<R, G>, order: R, ctx: ReconcileContext): Step<R, G> {
@@ -492,7 +485,7 @@ export function orderReconciler<R extends AnyOrder, G>(deps: EngineDeps<R, G>): 
     if (!cached) return undefined;
     const pending = outcomeOf(deps, cached.metadata.uid ?? ctx.key);
     if (pending) return pending;
-    const order = freshest(deps, cached);
+    const order = ownWrites(deps).freshest(cached);
     return finalizer(deps.client, order, ORDER_FINALIZER, {
       apply: (o) => apply(stepFor(deps, o, ctx)),
       cleanup: (o) => cleanupOrder(stepFor(deps, o, ctx)),
