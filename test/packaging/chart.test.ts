@@ -432,10 +432,11 @@ describe('toggles', () => {
   });
 
   it('passes extra flags through, and they must still parse', () => {
-    const container = operatorContainer(helmTemplate({ logLevel: 'debug', workers: 8, orders: { itemConcurrency: 256 }, extraArgs: ['--lease-namespace=leases'] }));
+    const container = operatorContainer(helmTemplate({ logLevel: 'debug', workers: 8, orders: { itemConcurrency: 256, concurrency: 128 }, extraArgs: ['--lease-namespace=leases'] }));
     const options = parseOptions(container.args, { KUBERNETES_SERVICE_HOST: '10.96.0.1', POD_NAMESPACE: NAMESPACE });
-    expect(options).toMatchObject({ logLevel: 'debug', workers: 8, orderSiteConcurrency: 5, orderItemConcurrency: 256, leaseNamespace: 'leases' });
+    expect(options).toMatchObject({ logLevel: 'debug', workers: 8, orderSiteConcurrency: 5, orderItemConcurrency: 256, orderConcurrency: 128, leaseNamespace: 'leases' });
     expect(helmTemplateError({ orders: { itemConcurrency: 0 } })).toContain('/orders/itemConcurrency');
+    expect(helmTemplateError({ orders: { concurrency: 0 } })).toContain('/orders/concurrency');
   });
 });
 

@@ -70,7 +70,7 @@ const operator = startOperator({
   logger: log,
   metricsPort: options.metricsPort,
   workers: options.workers,
-  orders: { siteConcurrency: options.orderSiteConcurrency, itemConcurrency: options.orderItemConcurrency },
+  orders: { siteConcurrency: options.orderSiteConcurrency, itemConcurrency: options.orderItemConcurrency, runConcurrency: options.orderConcurrency },
   qps: options.qps,
   burst: options.burst,
   ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),

@@ -23,7 +23,10 @@ describe('command line', () => {
 
   it('order concurrency: 5 sites, 32 calls per step by default; flag or environment', () => {
     expect(parseOptions([], {})).toMatchObject({ orderSiteConcurrency: 5, orderItemConcurrency: 32 });
-    expect(parseOptions(['--order-item-concurrency', '1024'], { OCCUPIER_ORDER_SITE_CONCURRENCY: '2' })).toMatchObject({ orderSiteConcurrency: 2, orderItemConcurrency: 1024 });
+    expect(parseOptions(['--order-item-concurrency', '1024'], { OCCUPIER_ORDER_SITE_CONCURRENCY: '2' })).toMatchObject({ orderSiteConcurrency: 2, orderItemConcurrency: 1024, orderConcurrency: 64 });
+    expect(parseOptions(['--order-concurrency', '256'], {})).toMatchObject({ orderConcurrency: 256 });
+    expect(parseOptions([], { OCCUPIER_ORDER_CONCURRENCY: '8' })).toMatchObject({ orderConcurrency: 8 });
+    expect(() => parseOptions(['--order-concurrency', '0'], {})).toThrow(/--order-concurrency must be a whole number ≥ 1, got "0"/);
     expect(() => parseOptions(['--order-item-concurrency', '0'], {})).toThrow(/--order-item-concurrency must be a whole number ≥ 1, got "0"/);
   });
 

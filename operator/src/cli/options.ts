@@ -29,6 +29,8 @@ export interface Options {
   orderSiteConcurrency: number;
   /** Driver calls of one order step (one site) in flight at once: what the provisioning backends take. */
   orderItemConcurrency: number;
+  /** Orders starting, and orders running, at once (each). */
+  orderConcurrency: number;
   /** Client-side rate limit of requests to the API server. */
   qps: number;
   burst: number;
@@ -76,6 +78,8 @@ Flags (environment variable in brackets):
   --order-site-concurrency N   sites of one order worked on at once         [OCCUPIER_ORDER_SITE_CONCURRENCY] (5)
   --order-item-concurrency N   driver calls of one order step in flight     [OCCUPIER_ORDER_ITEM_CONCURRENCY] (32)
                             at once (per site): raise it as far as your provisioning backends take
+  --order-concurrency N     orders starting, and orders running, at once      [OCCUPIER_ORDER_CONCURRENCY] (64)
+                            (each; beside the --workers, which only launch them)
   --kube-api-qps N          client-side limit of API requests per second       [OCCUPIER_KUBE_API_QPS] (200)
   --kube-api-burst N        burst above that limit                             [OCCUPIER_KUBE_API_BURST] (400)
   --webhook-local           serve the admission webhook on loopback and register it with the cluster
@@ -139,6 +143,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
         workers: { type: 'string' },
         'order-site-concurrency': { type: 'string' },
         'order-item-concurrency': { type: 'string' },
+        'order-concurrency': { type: 'string' },
         'kube-api-qps': { type: 'string' },
         'kube-api-burst': { type: 'string' },
         'webhook-local': { type: 'boolean' },
@@ -177,6 +182,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     workers: int('workers', v.workers ?? env.OCCUPIER_WORKERS, 4, 1),
     orderSiteConcurrency: int('order-site-concurrency', v['order-site-concurrency'] ?? env.OCCUPIER_ORDER_SITE_CONCURRENCY, 5, 1),
     orderItemConcurrency: int('order-item-concurrency', v['order-item-concurrency'] ?? env.OCCUPIER_ORDER_ITEM_CONCURRENCY, 32, 1),
+    orderConcurrency: int('order-concurrency', v['order-concurrency'] ?? env.OCCUPIER_ORDER_CONCURRENCY, 64, 1),
     qps: int('kube-api-qps', v['kube-api-qps'] ?? env.OCCUPIER_KUBE_API_QPS, 200, 1),
     burst: int('kube-api-burst', v['kube-api-burst'] ?? env.OCCUPIER_KUBE_API_BURST, 400, 1),
     webhookLocal: v['webhook-local'] ?? false,
