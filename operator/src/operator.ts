@@ -23,7 +23,7 @@ import { occupierReconciler } from './controllers/occupier/controller.ts';
 import { effectiveOf } from './controllers/occupier/orders.ts';
 import { customerNames, RESELLER_INDEX, resellerChanged, resellerKeysOf } from './controllers/occupier/customers.ts';
 import { CONTROLLER_NAME as OCCUPIER } from './controllers/occupier/controller.ts';
-import { siteReconciler } from './controllers/site/controller.ts';
+import { occupierChangedForSites, siteReconciler } from './controllers/site/controller.ts';
 import { CONTROLLER_NAME as SITE } from './controllers/site/controller.ts';
 import type { DriverResolver } from './controllers/execute.ts';
 import {
@@ -184,7 +184,8 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       ...common,
       name: SITE,
       primary: sites,
-      watches: [watchOf(occupiers, sitesOf)],
+      // Only what a Site's status shows of an occupier (there or not, its active spaces) re-queues it.
+      watches: [watchOf(occupiers, sitesOf, occupierChangedForSites)],
       reconcile: siteReconciler({ client: siteClient, occupiersAt: (s) => occupiers.byIndex('site', s), drivers: resolver, events, clock, ...(drivers.metrics ? { driverMetrics: drivers.metrics } : {}) }),
     }),
   );

@@ -44,6 +44,27 @@ function holds(o: OccupierResource, site: string): boolean {
   return o.spec.sites.some((s) => s.site === site) || here.some((c) => c.inventory > 0);
 }
 
+/** What a Site's status reads of an occupier, per site it is or was at: whether it holds the site, and its active spaces there. */
+function siteView(o: OccupierResource): string {
+  const names = new Set([...(o.spec?.sites ?? []).map((s) => s.site), ...(o.status?.sites ?? []).map((s) => s.site)]);
+  return [...names]
+    .sort()
+    .map((site) => {
+      const spaces = (o.status?.sites ?? []).filter((s) => s.site === site).flatMap((s) => (s.occupancies ?? []).filter((x) => x.status === 'Active').map((x) => x.space));
+      return `${site}:${holds(o, site) ? 1 : 0}:${spaces.sort().join(',')}`;
+    })
+    .join(';');
+}
+
+/**
+ * The predicate of the Site controller's occupier watch: an occupier update re-queues its Sites
+ * only when what their status shows of it changed (whether it is there, its active spaces) —
+ * not on every status write of an occupier (each used to cost every Site it is at a pass).
+ */
+export function occupierChangedForSites(oldObj: OccupierResource, newObj: OccupierResource): boolean {
+  return siteView(oldObj) !== siteView(newObj);
+}
+
 export function siteReconciler(deps: SiteDeps): Reconciler<SiteResource> {
   const now = (): Date => new Date(deps.clock.now());
 
