@@ -21,3 +21,18 @@ describe('a controller\'s own writes while its cache is behind', () => {
     expect(own.freshest(obj('11', 'Old'))).toEqual(obj('11', 'Old'));
   });
 });
+
+describe('what it keeps', () => {
+  it('forgets writes no pass looked at for the TTL (an object left alone after its last pass)', () => {
+    let t = 0;
+    const own = new OwnWrites<Obj>(1_000, () => t);
+    own.remember(obj('12', 'Written'));
+    t = 700;
+    own.remember({ ...obj('20', 'Other'), metadata: { ...obj('20', 'Other').metadata, uid: 'u2' } });
+    expect(own.size).toBe(2);
+    t = 1_600;
+    own.remember({ ...obj('30', 'Third'), metadata: { ...obj('30', 'Third').metadata, uid: 'u3' } });
+    expect(own.size).toBe(2); // u1 expired, u2 and u3 kept
+    expect(own.freshest(obj('10', 'Stale'))).toEqual(obj('10', 'Stale'));
+  });
+});

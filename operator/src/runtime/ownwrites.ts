@@ -4,19 +4,42 @@
  * status and skip a needed write — and a controller's own status writes do not wake it again
  * (its predicates filter them). controller-runtime leaves this to each reconciler; here it is
  * written once, for the order engine and the Occupier controller.
+ *
+ * Only the status and resourceVersion are kept (not the whole response: its spec and
+ * managedFields would double what the cache holds), and a write no pass has looked at for
+ * `ttlMs` is forgotten: by then the cache has long caught up, and after the last pass of an
+ * object (an occupier Ready and left alone) nothing else would remove it.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 type WithStatus = KubernetesObject & { status?: unknown };
 
+interface Written {
+  resourceVersion: string;
+  status: unknown;
+  at: number;
+}
+
 const idOf = (o: WithStatus): string => o.metadata?.uid ?? `${o.metadata?.namespace}/${o.metadata?.name}`;
 
 export class OwnWrites<T extends WithStatus> {
-  private readonly last = new Map<string, T>();
+  private readonly last = new Map<string, Written>();
+  private sweptAt = 0;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(ttlMs = 5 * 60_000, now: () => number = () => performance.now()) {
+    this.ttlMs = ttlMs;
+    this.now = now;
+  }
 
   /** Records an object as this controller's write returned it. */
   remember(obj: T): void {
-    this.last.set(idOf(obj), obj);
+    const rv = obj.metadata?.resourceVersion;
+    if (rv === undefined) return;
+    const at = this.now();
+    this.last.set(idOf(obj), { resourceVersion: rv, status: obj.status, at });
+    if (at - this.sweptAt > this.ttlMs / 10) this.sweep(at);
   }
 
   /**
@@ -28,9 +51,9 @@ export class OwnWrites<T extends WithStatus> {
     const mine = this.last.get(id);
     if (!mine) return cached;
     const a = Number(cached.metadata?.resourceVersion);
-    const b = Number(mine.metadata?.resourceVersion);
+    const b = Number(mine.resourceVersion);
     if (Number.isFinite(a) && Number.isFinite(b) && b > a) {
-      const fresh: U = { ...cached, metadata: { ...cached.metadata, resourceVersion: mine.metadata?.resourceVersion } };
+      const fresh: U = { ...cached, metadata: { ...cached.metadata, resourceVersion: mine.resourceVersion } };
       if (mine.status !== undefined) fresh.status = mine.status;
       return fresh;
     }
@@ -38,8 +61,13 @@ export class OwnWrites<T extends WithStatus> {
     return cached;
   }
 
-  /** Writes remembered and not yet caught up with (for tests and metrics). */
+  /** Writes remembered and not yet caught up with or expired. */
   get size(): number {
     return this.last.size;
+  }
+
+  private sweep(at: number): void {
+    this.sweptAt = at;
+    for (const [id, w] of this.last) if (at - w.at > this.ttlMs) this.last.delete(id);
   }
 }
