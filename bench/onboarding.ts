@@ -18,15 +18,22 @@
 // RSS is the run's process (the operator side; the cluster runs in its own process), sampled every
 // 50 ms; "RSS/1,000" is the peak minus the RSS before the run, per 1,000 occupiers. CPU is
 // user+system seconds of the run's process and of the cluster process during the run.
+// "connections opened" counts undici's connects in the run's process (client-node's, the
+// readiness watch included); "reconciles/occupier" is Occupier reconciles over N. The simulated
+// driver's state (the outside world: items, idempotency records) lives in the same process and
+// is printed on its own line. The ceiling: right after each run, raw status merge-patches of
+// the occupiers (32 in flight) show how many writes per second that cluster takes at all.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { subscribe } from 'node:diagnostics_channel';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { benchOccupier, cpuSeconds, formatTable, GROUP, NS, OCCUPIERS_PATH, pool, rawClient, seed, startCluster, stopCluster, VERSION } from './support/cluster.ts';
 import { DriverRegistry, driverRefFor } from '../drivers/src/registry.ts';
+import type { SimulatedBackend } from '../drivers/src/simulated/backend.ts';
 import type { OccupierResource, SiteResource } from '../operator/src/api/index.ts';
 import { occupierReconciler } from '../operator/src/controllers/occupier/controller.ts';
 import type { DriverResolver } from '../operator/src/controllers/execute.ts';
@@ -119,8 +126,15 @@ function resolverFor(drivers: DriverRegistry): DriverResolver {
 interface Running {
   reconciles(): Promise<number>;
   creates(): number;
+  driverState(): DriverState;
   stop(): Promise<void>;
 }
+
+type DriverState = ReturnType<SimulatedBackend['stats']>;
+
+/** TCP connections the API clients (undici, as client-node uses it) open in this process. */
+let connectionsOpened = 0;
+subscribe('undici:client:connected', () => { connectionsOpened++; });
 
 async function startRuntime(kc: KubeConfig): Promise<Running> {
   const op = startOperator({ kubeConfig: kc, metricsPort: null, workers: WORKERS, logger: log, handleSignals: false, qps: QPS, burst: QPS });
@@ -128,6 +142,7 @@ async function startRuntime(kc: KubeConfig): Promise<Running> {
   return {
     reconciles: async () => (await op.manager.metrics.reconcileTotal.get()).values.filter((v) => v.labels.controller === 'occupier').reduce((n, v) => n + v.value, 0),
     creates: () => op.drivers.backend.totals().creates,
+    driverState: () => op.drivers.backend.stats(),
     stop: async () => {
       await op.stop();
       await op.done;
@@ -204,6 +219,7 @@ async function startBaseline(kc: KubeConfig): Promise<Running> {
   return {
     reconciles: async () => reconciles,
     creates: () => drivers.backend.totals().creates,
+    driverState: () => drivers.backend.stats(),
     stop: async () => {
       stopped = true;
       abortAll.abort();
@@ -227,6 +243,24 @@ interface Result {
   seedPerSecond: number;
   operatorCpu: number;
   clusterCpu: number;
+  connections: number;
+  driver: DriverState;
+  /** Raw status writes per second the same cluster takes from the bench, right after the run. */
+  ceiling: number;
+  /** Heap after a full GC, all Ready, minus before the run, per 1,000 occupiers (the simulated driver's state included). */
+  retainedPer1000Mb: number;
+}
+
+/** The ceiling: `writes` raw status merge-patches of the occupiers, 32 in flight, per second. */
+async function rawWriteRate(kc: KubeConfig, writes: number): Promise<number> {
+  const client = rawClient(kc);
+  try {
+    const t0 = performance.now();
+    await pool(writes, 32, (k) => client.send('PATCH', `${OCCUPIERS_PATH}/${benchOccupier(k % N, 0).metadata.name}/status`, JSON.stringify({ status: { sitesSummary: `ceiling-${k}` } }), 'application/merge-patch+json'));
+    return writes / ((performance.now() - t0) / 1000);
+  } finally {
+    client.close();
+  }
 }
 
 const mb = (bytes: number): number => bytes / 1024 / 1024;
@@ -253,8 +287,10 @@ async function run(mode: string, seedDir: string): Promise<Result> {
     note(`${mode}: tracker watching`);
     gc?.();
     const before = process.memoryUsage.rss();
+    const heapBefore = process.memoryUsage().heapUsed;
     let peak = before;
     const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 50);
+    const connections0 = connectionsOpened;
     const running = mode === 'runtime' ? await startRuntime(cluster.kc) : await startBaseline(cluster.kc);
     note(`${mode}: operator running`);
     // Onboarding: the occupiers are applied to the running operator; the clock runs from the
@@ -277,6 +313,11 @@ async function run(mode: string, seedDir: string): Promise<Result> {
     peak = Math.max(peak, process.memoryUsage.rss());
     const reconciles = await running.reconciles();
     const creates = running.creates();
+    const connections = connectionsOpened - connections0;
+    // What stays: the heap after a full collection with every occupier Ready and cached.
+    gc?.();
+    const retainedMb = mb(process.memoryUsage().heapUsed - heapBefore);
+    const driver = running.driverState();
     const ready = tracker.ready();
     if (ready < N) {
       // Say why: the Ready condition of a few occupiers that are not Ready.
@@ -292,7 +333,8 @@ async function run(mode: string, seedDir: string): Promise<Result> {
     note(`${mode}: all Ready, stopping`);
     await running.stop();
     note(`${mode}: stopped`);
-    return { mode, seconds, reconciles, perSecond: reconciles / seconds, peakRssMb: mb(peak), rssPer1000Mb: mb(peak - before) / (N / 1000), creates, ready, seedPerSecond, operatorCpu, clusterCpu };
+    const ceiling = await rawWriteRate(cluster.kc, Math.min(N, 5_000));
+    return { mode, seconds, reconciles, perSecond: reconciles / seconds, peakRssMb: mb(peak), rssPer1000Mb: mb(peak - before) / (N / 1000), creates, ready, seedPerSecond, operatorCpu, clusterCpu, connections, driver, ceiling, retainedPer1000Mb: retainedMb / (N / 1000) };
   } finally {
     await stopCluster(cluster);
   }
@@ -330,22 +372,30 @@ try {
   rmSync(seedDir, { recursive: true, force: true });
 }
 
-const header = ['mode', 'occupiers Ready', 'time (s)', 'Ready/s', 'reconciles', 'reconciles/s', 'peak RSS (MB)', 'RSS/1,000 (MB)', 'driver creates', 'CPU s (operator/cluster)'];
+const header = ['mode', 'occupiers Ready', 'time (s)', 'Ready/s', 'reconciles', 'reconciles/occupier', 'connections opened', 'peak RSS (MB)', 'RSS/1,000 (MB)', 'heap after GC/1,000 (MB)', 'driver creates', 'CPU s (operator/cluster)', 'ceiling (raw writes/s)'];
 const rows = results.map((r) => [
   r.mode === 'runtime' ? `runtime (${WORKERS} workers)` : 'baseline (naive loop)',
   `${r.ready}/${N}`,
   r.seconds.toFixed(1),
   (r.ready / r.seconds).toFixed(1),
   String(r.reconciles),
-  r.perSecond.toFixed(0),
+  (r.reconciles / N).toFixed(2),
+  String(r.connections),
   r.peakRssMb.toFixed(0),
   r.rssPer1000Mb.toFixed(1),
+  r.retainedPer1000Mb.toFixed(1),
   String(r.creates),
   `${r.operatorCpu.toFixed(1)}/${r.clusterCpu.toFixed(1)}`,
+  r.ceiling.toFixed(0),
 ]);
 process.stdout.write(`\nonboarding benchmark: ${N} occupiers (3 users, 1 site each), simulated driver latencyMs ${LATENCY_MS}, ${SITES} site(s); ${process.platform}/${process.arch}, ${cpus().length} cpus, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}${gc ? '' : ' (no --expose-gc)'}\n`);
 process.stdout.write(formatTable(header, rows));
 process.stdout.write(`(time: from the first create to the last Ready, occupiers created at ${results.map((r) => `${r.seedPerSecond.toFixed(0)}/s (${r.mode})`).join(', ')} over one keep-alive connection pool, 32 in flight)\n`);
+for (const r of results) {
+  // In the same process as the operator, but not the operator's: a deployment's drivers keep this in the providers' systems.
+  process.stdout.write(`simulated driver state (${r.mode}): ${r.driver.items} items, ${r.driver.idempotencyRecords} idempotency records, ${r.driver.tasks} tasks, ${mb(r.driver.bytes).toFixed(1)} MB as JSON — inside the RSS above\n`);
+}
+process.stdout.write('(connections: TCP connections the process opened to the API server during the run, the readiness watch included; ceiling: raw status merge-patches per second the same cluster took from the bench right after the run, 32 in flight)\n');
 const notReady = results.filter((r) => r.ready < N);
 if (notReady.length > 0) {
   process.stdout.write(`not all Ready within the ${TIMEOUT_MS / 1000} s limit (--timeout): ${notReady.map((r) => `${r.mode} ${r.ready}/${N}`).join(', ')}\n`);

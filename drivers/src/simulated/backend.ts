@@ -233,6 +233,20 @@ export class SimulatedBackend {
   }
 
   /** A handset logs in or out with a number (the prerequisite "no handset logged in"). */
+  /**
+   * What the simulated outside world holds (benchmarks report it apart from the operator's own
+   * memory: in a deployment this state lives in the providers' systems, not in the operator).
+   */
+  stats(): { items: number; idempotencyRecords: number; tasks: number; bytes: number } {
+    let items = 0;
+    let bytes = 0;
+    for (const name of this.store.collectionNames()) {
+      if (name.startsWith('item|')) items += this.store.size(name);
+      for (const [k, v] of this.store.entries<unknown>(name)) bytes += k.length + JSON.stringify(v).length;
+    }
+    return { items, idempotencyRecords: this.store.size('idem'), tasks: this.store.size('task'), bytes };
+  }
+
   simulateHandsetLogin(number: string, loggedIn: boolean): void {
     if (loggedIn) this.store.put('handset', number, true);
     else this.store.delete('handset', number);
