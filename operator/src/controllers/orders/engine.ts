@@ -7,6 +7,9 @@
  *   site tasks, `runner.ts`) → finish (Succeeded or Failed + Warning Event) → retry
  *   (`occupier.dev/retry=true`) → archive of the record when the order is deleted.
  *
+ * The start of a due order and the run of a started one go beside the controller's workers
+ * (`runs.ts`): a reconcile launches them and returns, so no worker is held for a run.
+ *
  * The engine writes only the order's own status (the Occupier controller derives the
  * occupier's phase from the orders). Each step below is a top-level function over `Step`.
  */
