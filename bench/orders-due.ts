@@ -5,7 +5,7 @@
 // its `status.startedAt` appears on the bench's watch (Date.now(), ms) minus T (the field
 // itself has second precision); "all done" is T to the last Succeeded.
 //
-//   node --expose-gc bench/orders-due.ts [--orders 1000] [--latency 0] [--workers 4] [--modes ceiling,baseline,operator]
+//   node --expose-gc bench/orders-due.ts [--orders 1000] [--latency 0] [--workers 4] [--order-concurrency 64] [--modes ceiling,baseline,operator]
 //
 // Printed as one table, each row measured in this run:
 //   ceiling   the embedded cluster alone: N raw status writes (a merge patch of
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     orders: { type: 'string', default: '1000' },
     latency: { type: 'string', default: '0' },
     workers: { type: 'string', default: '4' },
+    'order-concurrency': { type: 'string', default: '64' },
     modes: { type: 'string', default: 'ceiling,baseline,operator' },
     timeout: { type: 'string', default: '600' },
     // Internal: run the operator in this process against --kubeconfig until SIGTERM.
@@ -51,6 +52,7 @@ const { values } = parseArgs({
 const N = Number(values.orders);
 const LATENCY = String(Number(values.latency));
 const WORKERS = Number(values.workers);
+const ORDER_CONCURRENCY = Number(values['order-concurrency']);
 // The ceiling writes with the operator's start concurrency (--order-concurrency, 64).
 const CEILING_CONCURRENCY = 64;
 const TIMEOUT_MS = Number(values.timeout) * 1000;
@@ -67,7 +69,7 @@ if (values['operator-process']) {
   const kc = new KubeConfig();
   kc.loadFromFile(values.kubeconfig ?? '');
   const runs = values.runs === 'inline' ? 'inline' : 'detached';
-  const opts: OperatorOptions = { kubeConfig: kc, metricsPort: null, handleSignals: false, logger: silentLogger(), workers: WORKERS, orders: { runs }, qps: 5000, burst: 5000 };
+  const opts: OperatorOptions = { kubeConfig: kc, metricsPort: null, handleSignals: false, logger: silentLogger(), workers: WORKERS, orders: { runs, runConcurrency: ORDER_CONCURRENCY }, qps: 5000, burst: 5000 };
   if (values['state-dir']) opts.stateDir = values['state-dir'];
   const op = startOperator(opts);
   while (!op.manager.isReady()) await new Promise((r) => setTimeout(r, 20));
@@ -136,7 +138,7 @@ async function stopCluster(c: Cluster): Promise<void> {
 }
 
 async function startOperatorProcess(c: Cluster, runs: 'inline' | 'detached'): Promise<ChildProcess> {
-  const args = ['--expose-gc', import.meta.filename, '--operator-process', '--kubeconfig', join(c.dir, 'kubeconfig'), '--state-dir', join(c.dir, 'drivers'), '--workers', String(WORKERS), '--runs', runs];
+  const args = ['--expose-gc', import.meta.filename, '--operator-process', '--kubeconfig', join(c.dir, 'kubeconfig'), '--state-dir', join(c.dir, 'drivers'), '--workers', String(WORKERS), '--order-concurrency', String(ORDER_CONCURRENCY), '--runs', runs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: process.env['OPERATOR_NODE_OPTIONS'] ?? '' } });
   await new Promise<void>((res, rej) => {
     let out = '';
@@ -368,7 +370,7 @@ for (const mode of MODES) {
 const label: Record<string, string> = {
   ceiling: `ceiling: ${N} raw status writes, ${CEILING_CONCURRENCY} in flight`,
   baseline: 'baseline: runs inside the reconcile (previous engine)',
-  operator: 'operator as shipped',
+  operator: ORDER_CONCURRENCY === 64 ? 'operator as shipped' : `operator, --order-concurrency ${ORDER_CONCURRENCY}`,
 };
 const s = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '-' : (ms / 1000).toFixed(2));
 const header = ['run', 'p50 lag (s)', 'p99 lag (s)', 'max lag (s)', 'all done (s)', 'Scheduled before T', 'CPU s (operator/cluster)'];
@@ -385,7 +387,7 @@ const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (ro
 const line = (cells: string[]): string => cells.map((x, i) => (i === 0 ? x.padEnd(widths[i] ?? 0) : x.padStart(widths[i] ?? 0))).join('  ');
 process.stdout.write(
   `\norders due at one instant: ${N} Decommissions (occupiers of 3 users at 1-2 sites), simulated driver latencyMs ${LATENCY}; ` +
-    `operator --workers ${WORKERS} (the baseline's order controllers ${Math.max(WORKERS, 16)}), --order-concurrency 64, 5 sites / 32 calls per step (the defaults); ` +
+    `operator --workers ${WORKERS} (the baseline's order controllers ${Math.max(WORKERS, 16)}), --order-concurrency ${ORDER_CONCURRENCY}, 5 sites / 32 calls per step (the defaults); ` +
     `${process.platform}/${process.arch}, ${cpus().length} cpus, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`,
 );
 process.stdout.write(`${line(header)}\n${table.map(line).join('\n')}\n`);
