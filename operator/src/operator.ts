@@ -12,14 +12,14 @@ import type { CustomerMoveResource, DecommissionResource, KindInfo, OccupierReso
 import { customerMovePlugin } from './controllers/customermove/plugin.ts';
 import { decommissionPlugin } from './controllers/decommission/plugin.ts';
 import { siteMovePlugin } from './controllers/sitemove/plugin.ts';
-import { orderLifecycleChanged, orderReconciler } from './controllers/orders/engine.ts';
+import { ORDER_FINALIZER, orderLifecycleChanged, orderReconciler } from './controllers/orders/engine.ts';
 import { OrderMetrics } from './controllers/orders/metrics.ts';
 import { configMapPlanStore } from './controllers/orders/planstore.ts';
 import { configMapStatusDetails } from './controllers/occupier/details.ts';
 import type { AnyOrder, OrderPlugin } from './controllers/orders/plugin.ts';
 import { OrderRuns } from './controllers/orders/runs.ts';
 import type { OrderSummary } from './planner/types.ts';
-import { occupierReconciler } from './controllers/occupier/controller.ts';
+import { OCCUPIER_FINALIZER, occupierReconciler } from './controllers/occupier/controller.ts';
 import { effectiveOf } from './controllers/occupier/orders.ts';
 import { customerNames, RESELLER_INDEX, resellerChanged, resellerKeysOf } from './controllers/occupier/customers.ts';
 import { CONTROLLER_NAME as OCCUPIER } from './controllers/occupier/controller.ts';
@@ -33,7 +33,7 @@ import {
   Controller,
   createLogger,
   generationChanged,
-  metadataOrSpecChanged,
+  metadataOrSpecChangedBesidesFinalizer,
   EventRecorder,
   makeRateLimitedApiClient,
   Manager,
@@ -194,8 +194,8 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       ...common,
       name: OCCUPIER,
       primary: occupiers,
-      // Its own status writes cost it no pass.
-      predicates: [metadataOrSpecChanged],
+      // Its own writes (status, its finalizer) cost it no pass.
+      predicates: [metadataOrSpecChangedBesidesFinalizer(OCCUPIER_FINALIZER)],
       watches: [
         // A Site spec change (new pools, catalog) re-plans every occupier there; its status does not.
         watchOf(sites, (s) => occupiers.byIndex('site', s.metadata?.name ?? '').map((o) => `${o.metadata.namespace}/${o.metadata.name}`), generationChanged),
@@ -237,8 +237,8 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         workers: orderRuns ? common.workers : Math.max(common.workers, 16),
         // Inline runs are long (bounded steps, persisted as they go); a restart resumes them.
         reconcileTimeoutMs: 10 * 60_000,
-        // Spec, annotations (approve, retry) and deletion; never the controller's own status writes.
-        predicates: [metadataOrSpecChanged],
+        // Spec, annotations (approve, retry) and deletion; never the controller's own writes (status, its finalizer).
+        predicates: [metadataOrSpecChangedBesidesFinalizer(ORDER_FINALIZER)],
         watches: [
           // The occupier's phase and the other orders decide prerequisites: re-check on their change.
           watchOf(occupiers, (o) => own(`${o.metadata.namespace}/${o.metadata.name}`)),

@@ -7,6 +7,7 @@ import {
   TerminalError,
   ControllerRateLimiter,
   generationChanged,
+  metadataOrSpecChangedBesidesFinalizer,
   watchOf,
   type EventHandler,
   type ObjectSource,
@@ -130,6 +131,21 @@ describe('Controller', () => {
     await controller.stop();
   });
 
+  it('requeueAfter 0 reconciles again at once (it was dropped)', async () => {
+    const seen: number[] = [];
+    const { clock, source, controller } = setup(async () => {
+      seen.push(clock.now());
+      return seen.length === 1 ? { requeueAfter: 0 } : {};
+    });
+    const t0 = clock.now();
+    controller.start();
+    source.put(gizmo('a'));
+    await clock.advance(0);
+    await clock.advance(0);
+    expect(seen.map((t) => t - t0)).toEqual([0, 0]);
+    await controller.stop();
+  });
+
   it('never runs two reconciles of one key at once; updates during a reconcile coalesce', async () => {
     let running = 0;
     let maxRunning = 0;
@@ -243,5 +259,20 @@ describe('Controller', () => {
     }
     expect(text).toContain('occupier_operator_reconcile_time_seconds_count{controller="gizmo"} 0');
     expect(text).toContain('occupier_operator_workqueue_retries_total{name="gizmo"} 0');
+  });
+});
+
+describe('metadataOrSpecChangedBesidesFinalizer', () => {
+  const obj = (over: Partial<NonNullable<KubernetesObject['metadata']>> = {}): KubernetesObject => ({ metadata: { name: 'x', generation: 1, finalizers: ['other.dev/f'], labels: { a: 'b' }, ...over } });
+  const changed = metadataOrSpecChangedBesidesFinalizer('mine.dev/f');
+  it.each([
+    ['its own finalizer added (its own write)', obj({ finalizers: ['other.dev/f', 'mine.dev/f'] }), false],
+    ['nothing but the resourceVersion', obj({ resourceVersion: '9' }), false],
+    ["another controller's finalizer removed", obj({ finalizers: [] }), true],
+    ['a label', obj({ labels: { a: 'c' } }), true],
+    ['an annotation', obj({ annotations: { 'occupier.dev/retry': 'true' } }), true],
+    ['the generation (spec, or deletion)', obj({ generation: 2 }), true],
+  ])('%s: %s', (_what, next, want) => {
+    expect(changed(obj(), next)).toBe(want);
   });
 });

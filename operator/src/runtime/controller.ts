@@ -3,7 +3,7 @@
  * queue of keys; N workers take keys and call `reconcile(obj, ctx)` with the cached object
  * (undefined once deleted). One switch decides what happens next, as controller-runtime's
  * `reconcileHandler`: TerminalError → record, forget; other error → rate-limited retry;
- * `requeueAfter` → forget + delayed add; `requeue` → rate-limited add; else forget.
+ * `requeueAfter` → forget + delayed add (0: add now); `requeue` → rate-limited add; else forget.
  */
 import { randomUUID } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -68,6 +68,22 @@ export function metadataOrSpecChanged<T extends KubernetesObject>(oldObj: T, new
   const n = newObj.metadata;
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   return !same(o?.annotations, n?.annotations) || !same(o?.labels, n?.labels) || !same(o?.finalizers, n?.finalizers);
+}
+
+/**
+ * As `metadataOrSpecChanged`, but the controller's own finalizer `name` coming or going is no
+ * change: adding it is the controller's own write, and must not cost it another pass (with
+ * `applyAfterAdd` the pass that added it went on to do the work).
+ */
+export function metadataOrSpecChangedBesidesFinalizer(name: string): <T extends KubernetesObject>(oldObj: T, newObj: T) => boolean {
+  const others = (o: KubernetesObject): string[] => (o.metadata?.finalizers ?? []).filter((f) => f !== name);
+  return (oldObj, newObj) => {
+    if (generationChanged(oldObj, newObj)) return true;
+    const o = oldObj.metadata;
+    const n = newObj.metadata;
+    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    return !same(o?.annotations, n?.annotations) || !same(o?.labels, n?.labels) || !same(others(oldObj), others(newObj));
+  };
 }
 
 /** What a controller needs from a cache (a `Cache` is one). */
@@ -283,7 +299,8 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
     cancelTimer();
     if (outcome.ok) {
       const result = outcome.value ?? {};
-      if (result.requeueAfter !== undefined && result.requeueAfter > 0) {
+      // 0 means "again now" (the order engine's start asks for its run so); it was dropped.
+      if (result.requeueAfter !== undefined && result.requeueAfter >= 0) {
         this.queue.forget(key);
         this.queue.addAfter(key, result.requeueAfter);
         this.record('requeue_after', started);

@@ -7,6 +7,7 @@ export {
   Controller,
   generationChanged,
   metadataOrSpecChanged,
+  metadataOrSpecChangedBesidesFinalizer,
   watchOf,
   ownerKeys,
   DEFAULT_PAUSE_ANNOTATION,

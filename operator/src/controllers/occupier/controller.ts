@@ -430,6 +430,8 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     if (!cached) return undefined;
     const obj = lastWritten.freshest(cached);
     return finalizer(deps.client, obj, OCCUPIER_FINALIZER, {
+      // A new occupier is on its user's critical path: provision in the pass that adds the finalizer.
+      applyAfterAdd: true,
       apply: async (o) => provisionSites(await hydrate(o), ctx),
       cleanup: async (o) => {
         const result = await teardown(await hydrate(o), ctx);
