@@ -301,3 +301,15 @@ describe('fault settings', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(35);
   });
 });
+
+describe('simulated backend: what it keeps', () => {
+  it('keeps at most maxIdempotencyRecords (the oldest go), checked every 10,000 calls; a recent key still answers as before', () => {
+    const b = new SimulatedBackend({ clock: { now: () => NOW }, maxIdempotencyRecords: 1_000 });
+    const user = (i: number): Item => accessUser(`u${i}@bound.example`, 'bound');
+    for (let i = 0; i < 20_000; i++) b.ensure(SITE, user(i % 100), `bound-key-${i}`);
+    expect(b.stats().idempotencyRecords).toBe(1_000);
+    // A recent key still guards its request: the same key for another request is refused.
+    expect(() => b.ensure(SITE, user(5), 'bound-key-19999')).toThrow(/was used for a different request/);
+    expect(b.counts({ site: SITE.name, ...user(99) }).creates).toBe(1);
+  });
+});

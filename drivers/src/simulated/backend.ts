@@ -21,6 +21,8 @@ export interface BackendOptions {
   /** Directory for the persisted state; absent = memory only. */
   stateDir?: string;
   clock?: BackendClock;
+  /** Idempotency records kept at most (default MAX_IDEMPOTENCY_RECORDS). */
+  maxIdempotencyRecords?: number;
 }
 
 /** External writes to one item, for "allocated exactly once" / "removed exactly once" checks. */
@@ -43,6 +45,12 @@ interface IdemRecord {
 }
 
 const IDEM_TTL_MS = 7 * 86_400_000;
+/**
+ * At most this many idempotency records are kept (the oldest go first): a retry comes within
+ * minutes of its call, and without a bound an operator that keeps changing items (the soak: 50
+ * edits/s) grows the simulated outside world by ~700 bytes per call for a week.
+ */
+export const MAX_IDEMPOTENCY_RECORDS = 20_000;
 const itemColl = (site: string, capability: string, type: string): string => `item|${site}|${capability}/${type}`;
 const countKey = (site: string, capability: string, type: string, key: string): string => `${site}|${capability}/${type}|${key}`;
 
@@ -53,6 +61,7 @@ export class SimulatedBackend {
   private readonly indexes = new Map<string, SiteIndex>();
   private seq = 0;
   private idemWrites = 0;
+  private readonly maxIdem: number;
 
   /**
    * The state is opened on first use, not here: a standby operator replica that never calls a
@@ -61,6 +70,7 @@ export class SimulatedBackend {
   constructor(options: BackendOptions = {}) {
     this.stateDir = options.stateDir;
     this.clock = options.clock ?? { now: () => Date.now() };
+    this.maxIdem = options.maxIdempotencyRecords ?? MAX_IDEMPOTENCY_RECORDS;
   }
 
   private get store(): Store {
@@ -72,10 +82,20 @@ export class SimulatedBackend {
     return this.opened;
   }
 
-  /** Forgets idempotency records and tasks older than a week (backend clock); runs at start and every 10,000 records. */
+  /**
+   * Forgets idempotency records and tasks older than a week (backend clock), and the oldest
+   * records beyond MAX_IDEMPOTENCY_RECORDS; runs at start and every 10,000 records.
+   */
   private pruneIdempotencyRecords(): void {
     const cutoff = this.clock.now() - IDEM_TTL_MS;
-    for (const [key, rec] of [...this.store.entries<IdemRecord>('idem')]) if (rec.at < cutoff) this.store.delete('idem', key);
+    let over = this.store.size('idem') - this.maxIdem;
+    // Oldest first: records are kept in the order they were made.
+    for (const [key, rec] of [...this.store.entries<IdemRecord>('idem')]) {
+      if (over > 0 || rec.at < cutoff) {
+        this.store.delete('idem', key);
+        over--;
+      }
+    }
     for (const [key, readyAt] of [...this.store.entries<number>('task')]) if (readyAt < cutoff) this.store.delete('task', key);
   }
 
