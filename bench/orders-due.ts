@@ -24,12 +24,13 @@
 // controllers run max(workers, 16), as before; order concurrency: the shipped defaults).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { cpuSeconds, GROUP, NS, pool, rawClient, startCluster as startBenchCluster, stopCluster as stopBenchCluster, VERSION } from './support/cluster.ts';
+import type { Cluster as BenchCluster } from './support/cluster.ts';
 import { startOperator } from '../operator/src/operator.ts';
 import type { OperatorOptions } from '../operator/src/operator.ts';
 import { silentLogger } from '../operator/src/runtime/index.ts';
@@ -57,10 +58,6 @@ const ORDER_CONCURRENCY = Number(values['order-concurrency']);
 const CEILING_CONCURRENCY = 64;
 const TIMEOUT_MS = Number(values.timeout) * 1000;
 const MODES = values.modes.split(',').map((m) => m.trim());
-const REPO = resolve(import.meta.dirname, '..');
-const GROUP = 'occupier.dev';
-const VERSION = 'v1alpha1';
-const NS = 'occupiers';
 const SITES = ['due-a', 'due-b'];
 const T0 = performance.now();
 const note = (what: string): void => void process.stderr.write(`  [${((performance.now() - T0) / 1000).toFixed(1)} s] ${what}\n`);
@@ -83,58 +80,24 @@ if (values['operator-process']) {
 
 type Json = Record<string, unknown>;
 
-interface Cluster {
-  child: ChildProcess;
-  dir: string;
-  kc: KubeConfig;
+/** The bench's cluster (bench/support) with one keep-alive pool for every request of the bench (creates, raw writes). */
+interface Cluster extends BenchCluster {
   call(method: string, path: string, body?: unknown, contentType?: string): Promise<void>;
   close(): void;
 }
 
 async function startCluster(): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'orders-due-'));
-  const child = spawn(process.execPath, [join(REPO, 'operator/src/devcluster/main.ts'), '--port', '0', '--fresh', '--data-dir', dir, '--crds', join(REPO, 'crds')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((res, rej) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('devcluster ready')) res();
-    });
-    child.once('exit', (c) => rej(new Error(`devcluster exited with ${String(c)}`)));
-  });
-  child.stdout?.resume();
-  const kc = new KubeConfig();
-  kc.loadFromFile(join(dir, 'kubeconfig'));
-  const cluster = kc.getCurrentCluster();
-  const token = kc.getCurrentUser()?.token;
-  if (!cluster?.caData || !token) throw new Error('the dev cluster kubeconfig has no CA data or token');
-  const server = new URL(cluster.server);
-  // One keep-alive pool for every request of the bench (creates, raw writes).
-  const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: Buffer.from(cluster.caData, 'base64') });
-  const call = (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<void> =>
-    new Promise((res, rej) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string | number> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
-      if (data !== undefined) Object.assign(headers, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) });
-      const req = request({ host: server.hostname, port: server.port, method, path, agent, headers }, (r) => {
-        let text = '';
-        r.on('data', (d: Buffer) => void (text += d.toString()));
-        r.on('end', () => ((r.statusCode ?? 0) < 300 ? res() : rej(new Error(`${method} ${path}: ${String(r.statusCode)} ${text.slice(0, 300)}`))));
-      });
-      req.on('error', rej);
-      req.end(data);
-    });
-  return { child, dir, kc, call, close: () => agent.destroy() };
+  const c = await startBenchCluster(mkdtempSync(join(tmpdir(), 'orders-due-')), true);
+  const raw = rawClient(c.kc, 64);
+  const call = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<void> => {
+    await raw.send(method, path, body === undefined ? '' : JSON.stringify(body), contentType);
+  };
+  return { ...c, call, close: () => raw.close() };
 }
 
 async function stopCluster(c: Cluster): Promise<void> {
   c.close();
-  if (c.child.exitCode === null && c.child.signalCode === null) {
-    const exited = new Promise((r) => c.child.once('exit', r));
-    c.child.kill('SIGKILL');
-    await exited;
-  }
-  rmSync(c.dir, { recursive: true, force: true });
+  await stopBenchCluster(c);
 }
 
 async function startOperatorProcess(c: Cluster, runs: 'inline' | 'detached'): Promise<ChildProcess> {
@@ -161,15 +124,6 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** CPU seconds (user + system) a child process has used so far (Linux /proc; NaN elsewhere). */
-function cpuSeconds(child: ChildProcess): number {
-  try {
-    const f = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 function site(name: string, i: number): Json {
   return {
     apiVersion: `${GROUP}/${VERSION}`,
@@ -222,13 +176,6 @@ function decommission(i: number, scheduledAt: string): Json {
     metadata: { name, namespace: NS },
     spec: { occupierRef: { name }, confirm: { occupierName: name, irreversible: true }, scheduledAt },
   };
-}
-
-async function pool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) await fn(next++);
-  }));
 }
 
 interface Seen {
@@ -334,8 +281,8 @@ async function runMode(mode: string): Promise<Row> {
     note(`${mode}: ${N} Decommissions created${mode !== 'ceiling' ? ' and Scheduled' : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s; T in ${((T - Date.now()) / 1000).toFixed(1)} s`);
     const scheduledBeforeT = [...orders.seen.scheduled.at.values()].filter((at) => at < T).length;
     await new Promise((r) => setTimeout(r, Math.max(0, T - Date.now())));
-    const opCpu0 = op ? cpuSeconds(op) : 0;
-    const clusterCpu0 = cpuSeconds(c.child);
+    const opCpu0 = op ? cpuSeconds(op.pid) : 0;
+    const clusterCpu0 = cpuSeconds(c.child.pid);
     let allDoneMs: number | undefined;
     if (mode === 'ceiling') {
       // N raw status writes, the order controller's concurrency, seen on the same watch.
@@ -350,8 +297,8 @@ async function runMode(mode: string): Promise<Row> {
       note(`${mode}: all Succeeded`);
     }
     clearInterval(progress);
-    const operatorCpu = op ? cpuSeconds(op) - opCpu0 : 0;
-    const clusterCpu = cpuSeconds(c.child) - clusterCpu0;
+    const operatorCpu = op ? cpuSeconds(op.pid) - opCpu0 : 0;
+    const clusterCpu = cpuSeconds(c.child.pid) - clusterCpu0;
     orders.stop();
     const lags = [...orders.seen.started.at.values()].map((at) => at - T).sort((a, b) => a - b);
     return { mode, lags, allDoneMs, scheduledBeforeT, operatorCpu, clusterCpu };
