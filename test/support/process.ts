@@ -165,18 +165,24 @@ export async function killWhileOrdersRun(loop: KillLoop): Promise<KillTally> {
     }
     if (loop.waitReady) await loop.operator.ready;
     const wantMidStep = tally.midStep < aim.midStep;
+    // What the kill lands in: the aim's last look when the kill follows it at once (a step
+    // may end between two looks), else a look just before the kill.
+    let landed: { running: boolean; midStep: boolean } | undefined;
     if (wantMidStep || tally.whileRunning < aim.whileRunning) {
       const deadline = Date.now() + aim.withinMs;
       for (;;) {
-        const l = await loop.landing();
-        if ((wantMidStep ? l.midStep : l.running) || Date.now() >= deadline) break;
+        landed = await loop.landing();
+        if ((wantMidStep ? landed.midStep : landed.running) || Date.now() >= deadline) break;
         await sleep(aim.pollMs);
       }
-      if (aim.jitterMs > 0) await sleep(Math.floor(random() * aim.jitterMs));
+      if (aim.jitterMs > 0) {
+        await sleep(Math.floor(random() * aim.jitterMs));
+        landed = undefined;
+      }
     } else {
       await loop.moment(random);
     }
-    const landed = await loop.landing();
+    landed ??= await loop.landing();
     if (landed.running) tally.whileRunning++;
     if (landed.midStep) tally.midStep++;
     await loop.operator.stop('SIGKILL');
