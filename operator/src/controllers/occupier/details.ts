@@ -12,7 +12,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { OccupierResource, OccupierStatus } from '../../api/index.ts';
 import { isNotFound } from '../../runtime/index.ts';
-import { readBlob, reviewCommand, sha256, writeBlob } from '../blobs.ts';
+import { readBlob, RecentBlobs, reviewCommand, sha256, writeBlob } from '../blobs.ts';
 
 /** `status.sites` up to this size (JSON bytes) stays whole in status. */
 export const INLINE_SITES_BYTES = 64 * 1024;
@@ -52,13 +52,8 @@ export interface StatusDetails {
   prune(obj: OccupierResource, keep: Details | undefined): Promise<void>;
 }
 
-/** Recently read or written `status.sites` by SHA-256 (a few: they can be megabytes). */
-const recent = new Map<string, SiteStatus[]>();
-function remember(sha: string, sites: SiteStatus[]): void {
-  recent.delete(sha);
-  recent.set(sha, sites);
-  if (recent.size > 16) recent.delete(recent.keys().next().value ?? '');
-}
+/** Recently read or written `status.sites` (a few: they can be megabytes). */
+const recent = new RecentBlobs<SiteStatus[]>(16);
 
 export function configMapStatusDetails(core: CoreV1Api, inlineBytes = INLINE_SITES_BYTES): StatusDetails {
   return {
@@ -69,7 +64,7 @@ export function configMapStatusDetails(core: CoreV1Api, inlineBytes = INLINE_SIT
       if (!sites) {
         const json = await readBlob(core, obj.metadata.namespace ?? 'default', ref, KEY, 'status.details.sha256');
         sites = JSON.parse(json) as SiteStatus[];
-        remember(ref.sha256, sites);
+        recent.remember(ref.sha256, sites);
       }
       return { ...obj, status: { ...obj.status, sites } };
     },
@@ -87,7 +82,7 @@ export function configMapStatusDetails(core: CoreV1Api, inlineBytes = INLINE_SIT
         const written = await writeBlob(core, { namespace, base: baseName(obj, sha), key: KEY, labels: { [PART_LABEL]: 'status-details', [UID_LABEL]: obj.metadata.uid ?? '' } }, json);
         configMaps = written.configMaps;
       }
-      remember(sha, sites);
+      recent.remember(sha, sites);
       return { ...rest, sites: sites.map(summarizeSite), details: { configMaps, sha256: sha, bytes } };
     },
 

@@ -8,7 +8,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { OrderStatus } from '../../api/index.ts';
 import type { PlanItem } from '../../planner/types.ts';
-import { chunkNames, readBlob, writeBlob } from '../blobs.ts';
+import { chunkNames, readBlob, RecentBlobs, writeBlob } from '../blobs.ts';
 import type { AnyOrder } from './plugin.ts';
 
 export { sha256 } from '../blobs.ts';
@@ -56,18 +56,13 @@ export function configMapPlanStore(core: CoreV1Api): PlanStore {
   };
 }
 
-/** Recently saved or loaded plans by SHA-256: running orders look at theirs on every pass. */
-const loaded = new Map<string, PlanItem[]>();
-
-function remember(sha: string, items: PlanItem[]): void {
-  loaded.set(sha, items);
-  if (loaded.size > 32) loaded.delete(loaded.keys().next().value ?? '');
-}
+/** Recently saved or loaded plans: running orders look at theirs on every pass. */
+const loaded = new RecentBlobs<PlanItem[]>(32);
 
 /** Saves a plan and keeps it at hand: the run that follows need not read it back. */
 export async function savePlan(store: PlanStore, order: AnyOrder, items: PlanItem[]): Promise<Stored> {
   const stored = await store.save(order, items);
-  remember(stored.sha256, items);
+  loaded.remember(stored.sha256, items);
   return stored;
 }
 
@@ -80,6 +75,6 @@ export async function planItemsOf(order: AnyOrder, store: PlanStore | undefined)
   if (cached) return cached;
   if (!store) throw new Error(`the plan of ${order.kind} ${order.metadata.namespace}/${order.metadata.name} is in ConfigMap(s) ${plan.stored.configMaps.join(', ')} but no plan store is configured`);
   const items = await store.load(order, plan.stored);
-  remember(plan.stored.sha256, items);
+  loaded.remember(plan.stored.sha256, items);
   return items;
 }
