@@ -431,6 +431,23 @@ describe('events', () => {
   });
 });
 
+describe('event writes', () => {
+  it('go at most `concurrency` at once, the rest queued: a queued Event keeps the time it was recorded; beyond `maxQueued` they are dropped and counted', async () => {
+    const ns = await namespace();
+    const obj = await tc.gizmos.create(gizmo('q', {}, ns));
+    const clock = new FakeClock(Date.parse('2027-01-12T09:00:00Z'));
+    const recorder = new EventRecorder({ core: tc.core, component: 'runtime-test', concurrency: 1, maxQueued: 3, clock });
+    // One write in flight, three waiting, the other six dropped.
+    const written = Array.from({ length: 10 }, (_, i) => recorder.normal(obj, `Step${i}`, `step ${i}`));
+    await clock.advance(30_000); // the queued ones are written after this
+    await Promise.all(written);
+    expect(recorder.dropped()).toBe(6);
+    const events = (await tc.core.listNamespacedEvent({ namespace: ns })).items.sort((a, b) => Number(a.metadata?.resourceVersion) - Number(b.metadata?.resourceVersion));
+    expect(events.map((e) => e.reason)).toEqual(['Step0', 'Step1', 'Step2', 'Step3']);
+    for (const e of events) expect(new Date(e.firstTimestamp ?? 0).toISOString()).toBe('2027-01-12T09:00:00.000Z');
+  });
+});
+
 describe('events about cluster-scoped and namespaced objects', () => {
   it('writes an Event about a cluster-scoped object to "default" and one about a namespaced object to its namespace, where the API server accepts them', async () => {
     const ns = await namespace();

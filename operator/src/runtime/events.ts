@@ -6,6 +6,12 @@
  *   filter): beyond it, events for that object are dropped (and counted).
  * Recording never throws: failures are logged.
  *
+ * Events are written beside the controllers, not in their way: at most `concurrency` (default
+ * 4) writes in flight, the rest queued in order (client-go's broadcaster writes them from one
+ * goroutine). When 1,000 orders start at one instant, their status writes go first and their
+ * Events follow; each Event keeps the time it was recorded. Beyond `maxQueued` (default 10,000)
+ * waiting, an Event is dropped, counted and logged.
+ *
  * Where an Event goes: the API server refuses one whose namespace differs from its involved
  * object's (422 `involvedObject.namespace: ... does not match event.namespace`), so an Event about a
  * namespaced object lives in that namespace and one about a cluster-scoped object (a Site) in
@@ -32,6 +38,9 @@ export interface EventRecorderOptions {
   /** Per-object burst (default 25) and refill rate in events/s (default 1/300). */
   perObjectBurst?: number;
   perObjectQps?: number;
+  /** Event writes in flight at once (default 4) and Events waiting beyond them (default 10,000). */
+  concurrency?: number;
+  maxQueued?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -60,6 +69,8 @@ export class EventRecorder {
   private readonly aggregates = new Map<string, Aggregate>();
   private readonly buckets = new Map<string, TokenBucket>();
   private droppedCount = 0;
+  private writing = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(opts: EventRecorderOptions) {
     this.opts = opts;
@@ -93,17 +104,21 @@ export class EventRecorder {
       this.log.debug({ object: objectId, reason }, 'event dropped by per-object rate limit');
       return Promise.resolve();
     }
+    if (this.waiting.length >= (this.opts.maxQueued ?? 10_000)) {
+      if (this.droppedCount++ % 1000 === 0) this.log.warn({ object: objectId, reason, waiting: this.waiting.length, dropped: this.droppedCount }, 'event dropped: too many events waiting to be written');
+      return Promise.resolve();
+    }
     if (existing && now - existing.lastSeen <= (this.opts.windowMs ?? 600_000)) {
       existing.count++;
       existing.lastSeen = now;
       const count = existing.count;
-      existing.chain = existing.chain.then(() => this.bump(existing, count, obj, type, reason, message));
+      existing.chain = existing.chain.then(() => this.bump(existing, count, now, obj, type, reason, message));
       return existing.chain;
     }
     const namespace = eventNamespace(obj);
     const name = `${meta.name ?? 'object'}.${(BigInt(now) * 1_000_000n + BigInt(randomBytes(2).readUInt16BE() % 1000) * 1000n).toString(16)}`;
     const agg: Aggregate = { name, namespace, count: 1, lastSeen: now, chain: Promise.resolve() };
-    agg.chain = this.create(agg, obj, type, reason, message);
+    agg.chain = this.create(agg, now, obj, type, reason, message);
     this.aggregates.delete(key);
     this.aggregates.set(key, agg);
     if (this.aggregates.size > MAX_TRACKED) {
@@ -126,9 +141,23 @@ export class EventRecorder {
     return bucket.tryTake();
   }
 
-  private body(agg: Aggregate, obj: KubernetesObject, type: EventType, reason: string, message: string): CoreV1Event {
+  /** Runs one API write when a slot is free (in the order asked). */
+  private async write(call: () => Promise<unknown>): Promise<void> {
+    if (this.writing < (this.opts.concurrency ?? 4)) this.writing++;
+    else await new Promise<void>((r) => this.waiting.push(r));
+    try {
+      await call();
+    } finally {
+      // The slot goes to the next waiting write, if any.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.writing--;
+    }
+  }
+
+  private body(agg: Aggregate, at: number, obj: KubernetesObject, type: EventType, reason: string, message: string): CoreV1Event {
     const meta = obj.metadata ?? {};
-    const ts = new Date(this.clock.now());
+    const ts = new Date(at);
     return {
       apiVersion: 'v1',
       kind: 'Event',
@@ -153,25 +182,27 @@ export class EventRecorder {
     };
   }
 
-  private async create(agg: Aggregate, obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async create(agg: Aggregate, at: number, obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
     try {
-      await this.opts.core.createNamespacedEvent({ namespace: agg.namespace, body: this.body(agg, obj, type, reason, message) });
+      await this.write(() => this.opts.core.createNamespacedEvent({ namespace: agg.namespace, body: this.body(agg, at, obj, type, reason, message) }));
     } catch (err) {
       this.log.warn({ err: errorMessage(err), reason }, 'could not create event');
     }
   }
 
-  private async bump(agg: Aggregate, count: number, obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async bump(agg: Aggregate, count: number, at: number, obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
     if (count < agg.count) return; // a later bump will write a higher count
     try {
-      await this.opts.core.patchNamespacedEvent(
-        { name: agg.name, namespace: agg.namespace, body: { count: agg.count, lastTimestamp: new Date(this.clock.now()) } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      await this.write(() =>
+        this.opts.core.patchNamespacedEvent(
+          { name: agg.name, namespace: agg.namespace, body: { count: agg.count, lastTimestamp: new Date(Math.max(at, agg.lastSeen)) } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
       );
     } catch (err) {
       if (isNotFound(err)) {
         // the Event expired or was deleted: start a new one
-        await this.create({ ...agg }, obj, type, reason, message);
+        await this.create({ ...agg }, at, obj, type, reason, message);
         return;
       }
       this.log.warn({ err: errorMessage(err), reason }, 'could not update event');
