@@ -27,12 +27,10 @@ export async function archiveHistory(sites: readonly SiteResource[], identity: s
   if (!first) return { id, op: 'ensure', state: 'Failed', code: 'Permanent', reason: 'SiteNotFound', message: 'no site to archive through' };
   const history: Record<string, Record<string, unknown>[]> = Object.fromEntries(HISTORY.map(([field]) => [field, []]));
   try {
-    for (const site of sites) {
-      for (const [field, capability, type] of HISTORY) {
-        for (const l of await listItems(site, capability, type, identity, opts)) {
-          history[field]?.push({ site: site.metadata.name, key: l.key, ...(l.details as Record<string, unknown>) });
-        }
-      }
+    // Every listing at once (each is a driver round trip), kept in site then field order.
+    const listings = await Promise.all(sites.flatMap((site) => HISTORY.map(async ([field, capability, type]) => ({ site, field, listed: await listItems(site, capability, type, identity, opts) }))));
+    for (const { site, field, listed } of listings) {
+      for (const l of listed) history[field]?.push({ site: site.metadata.name, key: l.key, ...(l.details as Record<string, unknown>) });
     }
   } catch (err) {
     const e = err as { code?: string; reason?: string; message?: string };

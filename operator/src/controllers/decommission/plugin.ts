@@ -31,30 +31,43 @@ export const decommissionPlugin: OrderPlugin<DecommissionResource, DecommissionG
 
   refuse: (order, occupier) => confirmation(order.spec, occupier.metadata.name ?? ''),
 
+  /**
+   * What the prerequisites and the plan read from the sites: every site at once, and at each
+   * its handsets, services and bookings at once (each read is a driver round trip; one after
+   * the other they took 1.2 s of the decommission bench's 5 s). Results keep the spec's order.
+   */
   async gather(order, occupier, env) {
-    const handsets: { site: string; number: string; loggedIn: boolean }[] = [];
-    const services: NonNullable<Observed['services']>[number][] = [];
-    const bookings: Booking[] = [];
     const identity = identityOf(order);
     const opts = { ...env.execute, signal: env.ctx.signal };
-    for (const entry of occupier.spec.sites) {
-      const site = env.sites.get(entry.site);
-      if (!site) continue;
-      await mapLimit(entry.numbers ?? [], 16, async (n) => {
-        const o = await observeItem(site, { capability: 'telephony', type: 'handset', key: n.number }, opts);
-        handsets.push({ site: entry.site, number: n.number, loggedIn: (o.details as { loggedIn?: boolean } | undefined)?.loggedIn === true });
-      });
-      await mapLimit(entry.services ?? [], 16, async (svc) => {
-        const o = await observeItem(site, { capability: 'billing', type: 'service', key: `${identity}/${svc.name}` }, opts);
-        const d = (o.details ?? {}) as { state?: string; message?: string };
-        if (o.exists && d.state) services.push({ site: entry.site, name: svc.name, state: d.state as 'Active', message: d.message });
-      });
-      for (const b of await listItems(site, 'billing', 'booking', identity, opts)) {
-        const d = b.details as { start?: string; end?: string; resource?: string; userEmail?: string };
-        if (d.start && d.end && d.resource) bookings.push({ id: b.key, site: entry.site, start: d.start, end: d.end, resource: d.resource, userEmail: d.userEmail });
-      }
-    }
-    const observed: Observed = { handsets, services, bookings: bookings.map((b) => ({ id: b.id, site: b.site, start: b.start, user: b.userEmail })) };
+    const perSite = await Promise.all(
+      occupier.spec.sites.map(async (entry) => {
+        const site = env.sites.get(entry.site);
+        if (!site) return { handsets: [], services: [], bookings: [] };
+        const [handsets, services, listed] = await Promise.all([
+          mapLimit(entry.numbers ?? [], 16, async (n) => {
+            const o = await observeItem(site, { capability: 'telephony', type: 'handset', key: n.number }, opts);
+            return { site: entry.site, number: n.number, loggedIn: (o.details as { loggedIn?: boolean } | undefined)?.loggedIn === true };
+          }),
+          mapLimit(entry.services ?? [], 16, async (svc) => {
+            const o = await observeItem(site, { capability: 'billing', type: 'service', key: `${identity}/${svc.name}` }, opts);
+            const d = (o.details ?? {}) as { state?: string; message?: string };
+            return o.exists && d.state ? [{ site: entry.site, name: svc.name, state: d.state as 'Active', message: d.message }] : [];
+          }),
+          listItems(site, 'billing', 'booking', identity, opts),
+        ]);
+        const bookings = listed.flatMap((b): Booking[] => {
+          const d = b.details as { start?: string; end?: string; resource?: string; userEmail?: string };
+          return d.start && d.end && d.resource ? [{ id: b.key, site: entry.site, start: d.start, end: d.end, resource: d.resource, userEmail: d.userEmail }] : [];
+        });
+        return { handsets, services: services.flat(), bookings };
+      }),
+    );
+    const bookings = perSite.flatMap((p) => p.bookings);
+    const observed: Observed = {
+      handsets: perSite.flatMap((p) => p.handsets),
+      services: perSite.flatMap((p): NonNullable<Observed['services']> => p.services),
+      bookings: bookings.map((b) => ({ id: b.id, site: b.site, start: b.start, user: b.userEmail })),
+    };
     return { observed, bookings, sites: new Map(env.sites.list().map((s) => [s.metadata.name ?? '', s])) };
   },
 
