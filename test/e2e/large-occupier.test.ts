@@ -6,6 +6,9 @@
  * when deleted; a status the server refuses for its size is told in a Warning Event instead of
  * being retried forever. The same file runs on the embedded and on a real API server.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,12 +16,14 @@ import { startOperator } from '../../operator/src/operator.ts';
 import type { RunningOperator } from '../../operator/src/operator.ts';
 import { silentLogger } from '../../operator/src/runtime/index.ts';
 import { withCluster } from '../support/cluster.ts';
+import { tearDown } from '../support/process.ts';
 import type { ClusterEnv } from '../support/cluster.ts';
 import { conditionOf, decommission, manifest, NS, Objects, occupier, phaseOf, site, until } from '../support/estate.ts';
 import type { Obj } from '../support/estate.ts';
 
 let env: ClusterEnv;
 let op: RunningOperator;
+let stateDir: string;
 let objects: Objects;
 const SITES = [{ name: 'big-1', index: 1 }];
 const USERS = 10_000;
@@ -56,16 +61,15 @@ const reconciles = async (result: string): Promise<number> => {
 beforeAll(async () => {
   env = await withCluster();
   objects = new Objects(env.kubeConfig);
-  op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger() });
+  stateDir = mkdtempSync(join(tmpdir(), 'large-occupier-'));
+  op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir });
   await kubectl(['create', 'namespace', NS]);
   await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index))));
   await until('operator ready', async () => op.manager.isReady());
 }, 120_000);
 
 afterAll(async () => {
-  await op?.stop();
-  await op?.done;
-  await env?.stop();
+  await tearDown({ operator: op, cluster: env, stateDir });
 }, 60_000);
 
 describe(`a ${USERS.toLocaleString('en')}-user occupier`, () => {
@@ -111,6 +115,36 @@ describe(`a ${USERS.toLocaleString('en')}-user occupier`, () => {
     expect((await detailConfigMaps(uid)).map((n) => n.replace('configmap/', ''))).toEqual(after.details?.configMaps);
   }, 180_000);
 
+  it('its detail ConfigMaps deleted by hand: a Warning Event says so, and the lists are rebuilt from the spec into new ConfigMaps', async () => {
+    const before = statusOf(await objects.get('occupiers', 'big'));
+    const lost = before.details?.configMaps ?? [];
+    expect(lost.length).toBeGreaterThan(0);
+    await kubectl(['-n', NS, 'delete', 'configmap', ...lost]);
+    // The operator that wrote them keeps them in memory; a new one reads them (at its first pass).
+    await op.stop();
+    await op.done;
+    op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir });
+    await until('operator ready', async () => op.manager.isReady());
+    const items = op.drivers.backend.totals();
+    const warned = await until('DetailsLost Event', async () => (await eventsOf('big')).find((e) => e.reason === 'DetailsLost'), 120_000, 1_000);
+    expect(warned.type).toBe('Warning');
+    expect(warned.message).toContain(`ConfigMap(s) ${lost.join(', ')} in namespace ${NS}, recorded in status.details.sha256: ${lost[0]} is gone`);
+    expect(warned.message).toContain(`(${before.sites?.[0]?.counts?.inventory} at big-1 item(s))`);
+    expect(warned.message).toContain('rebuilt from what the spec wants');
+    // The same lists (the spec did not change), in ConfigMaps that are there again.
+    const rebuilt = await until('lists rebuilt', async () => {
+      const names = (await detailConfigMaps(uid)).map((n) => n.replace('configmap/', ''));
+      return names.length === lost.length ? names : undefined;
+    }, 120_000, 1_000);
+    const after = statusOf(await objects.get('occupiers', 'big'));
+    expect(after.details?.configMaps).toEqual(rebuilt);
+    expect(after.sites?.[0]?.counts?.inventory).toBe(before.sites?.[0]?.counts?.inventory);
+    expect((await detailsJson(after.details?.configMaps ?? []))?.[0]?.inventory).toHaveLength(before.sites?.[0]?.counts?.inventory ?? -1);
+    expect(conditionOf(await objects.get('occupiers', 'big'), 'Ready')?.status).toBe('True');
+    // Ensured again, nothing made twice at the providers (the same outside world, persisted across the restart).
+    expect(op.drivers.backend.totals().creates).toBe(items.creates);
+  }, 240_000);
+
   it('is decommissioned by an order that stays under 256 KiB; deleting it leaves no ConfigMap', async () => {
     await kubectl(['apply', '-f', '-'], manifest(decommission('big', 'big')));
     const done = await until('decommission big Succeeded', async () => {
@@ -125,6 +159,34 @@ describe(`a ${USERS.toLocaleString('en')}-user occupier`, () => {
     await kubectl(['-n', NS, 'delete', 'occupier', 'big', '--wait=true', '--timeout=120s']);
     expect(await detailConfigMaps(uid)).toEqual([]);
   }, 420_000);
+});
+
+describe('an occupier deleted after its detail ConfigMaps were lost', () => {
+  it('is torn down from what its spec wants, told in a Warning Event', async () => {
+    await kubectl(['create', '-f', '-'], manifest(occupier('lost', 2, { sites: SITES, users: 1_000, numbers: 1, devices: 1, ports: 1 })));
+    const ready = await until('lost Ready', async () => {
+      const o = await objects.get('occupiers', 'lost');
+      return conditionOf(o, 'Ready')?.status === 'True' ? o : undefined;
+    }, 120_000, 500);
+    const lost = statusOf(ready).details?.configMaps ?? [];
+    expect(lost.length).toBeGreaterThan(0);
+    const accounts = (): number => op.drivers.backend.list({ name: 'big-1' }, 'directory', 'account', `${NS}/lost`).length;
+    expect(accounts()).toBe(1_000);
+    // Deleted while no operator runs (its finalizer holds it): the next operator's first pass is the teardown.
+    await op.stop();
+    await op.done;
+    await kubectl(['-n', NS, 'delete', 'configmap', ...lost]);
+    await kubectl(['-n', NS, 'delete', 'occupier', 'lost', '--wait=false']);
+    op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir });
+    await until('lost deleted', async () => (await objects.get('occupiers', 'lost')) === undefined, 120_000, 500);
+    const warned = (await eventsOf('lost')).find((e) => e.reason === 'DetailsLost');
+    expect(warned?.type).toBe('Warning');
+    expect(warned?.message).toContain(`${lost[0]} is gone`);
+    expect(warned?.message).toContain('the deletion removes what the spec wants at each site');
+    // What the spec wanted is gone from the providers.
+    expect(accounts()).toBe(0);
+    expect(op.drivers.backend.list({ name: 'big-1' }, 'access', 'user', `${NS}/lost`)).toEqual([]);
+  }, 240_000);
 });
 
 describe('a status the API server refuses for its size', () => {

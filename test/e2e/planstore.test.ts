@@ -57,6 +57,8 @@ describe('plan store', () => {
     const second = await store.save(order('again', 'uid-3'), items(11));
     expect(second.sha256).not.toBe(first.sha256);
     expect(await store.load(order('again', 'uid-3'), second)).toHaveLength(11);
-    await expect(store.load(order('again', 'uid-3'), first)).rejects.toThrow(/does not match status.plan.stored.sha256/);
+    await expect(store.load(order('again', 'uid-3'), first)).rejects.toThrow(/ConfigMap\(s\) sitemove\.again\.plan in namespace \S+, recorded in status\.plan\.stored\.sha256: their content does not match the recorded SHA-256/);
+    await core.deleteNamespacedConfigMap({ name: 'sitemove.again.plan', namespace: NS });
+    await expect(store.load(order('again', 'uid-3'), second)).rejects.toMatchObject({ name: 'BlobLostError', configMaps: ['sitemove.again.plan'], message: expect.stringContaining('sitemove.again.plan is gone') });
   });
 });

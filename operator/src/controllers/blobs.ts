@@ -82,15 +82,38 @@ export async function writeBlob(core: CoreV1Api, target: BlobTarget, json: strin
   return { configMaps: names, sha256: sha };
 }
 
-/** Reads a blob back; throws naming the ConfigMaps when its content is not what was recorded. */
+/** A blob that cannot be had again: one of its ConfigMaps is gone, or its content is not what was recorded. */
+export class BlobLostError extends Error {
+  readonly configMaps: readonly string[];
+
+  constructor(message: string, configMaps: readonly string[]) {
+    super(message);
+    this.name = 'BlobLostError';
+    this.configMaps = configMaps;
+  }
+}
+
+/** Reads a blob back; throws a BlobLostError naming the ConfigMaps when it is gone or not what was recorded. */
 export async function readBlob(core: CoreV1Api, namespace: string, ref: BlobRef, key: string, field: string): Promise<string> {
   const parts: Buffer[] = [];
+  const lost = (what: string): BlobLostError => new BlobLostError(`ConfigMap(s) ${ref.configMaps.join(', ')} in namespace ${namespace}, recorded in ${field}: ${what}`, ref.configMaps);
   for (const name of ref.configMaps) {
-    const cm = await core.readNamespacedConfigMap({ name, namespace });
+    let cm: V1ConfigMap;
+    try {
+      cm = await core.readNamespacedConfigMap({ name, namespace });
+    } catch (err) {
+      if (isNotFound(err)) throw lost(`${name} is gone`);
+      throw err;
+    }
     parts.push(Buffer.from(cm.binaryData?.[key] ?? '', 'base64'));
   }
-  const json = gunzipSync(Buffer.concat(parts)).toString('utf8');
-  if (sha256(json) !== ref.sha256) throw new Error(`the content of ConfigMap(s) ${ref.configMaps.join(', ')} in namespace ${namespace} does not match ${field}: it was changed or lost`);
+  let json: string;
+  try {
+    json = gunzipSync(Buffer.concat(parts)).toString('utf8');
+  } catch {
+    throw lost('their content is not the gzip that was written: it was changed');
+  }
+  if (sha256(json) !== ref.sha256) throw lost('their content does not match the recorded SHA-256: it was changed');
   return json;
 }
 

@@ -17,6 +17,7 @@ import type { DesiredItem } from '../../planner/provision.ts';
 import { errorMessage, finalizer, getCondition, isTooLarge, isTrue, OwnWrites, setCondition, putStatus, TerminalError, updateStatus } from '../../runtime/index.ts';
 import type { Clock, ConditionInput, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import { executeItems, listItems } from '../execute.ts';
+import { BlobLostError } from '../blobs.ts';
 import { archiveHistory } from '../records.ts';
 import type { DriverResolver, ItemOp, ItemResult } from '../execute.ts';
 import { activeOrderFor, driftEvent, effectiveOf, ORDER_OWNED, phaseEvent, viewOrders } from './orders.ts';
@@ -418,10 +419,53 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     });
   }
 
-  /** The occupier with `status.sites` whole; `stored` remembers the object as stored. */
-  async function hydrate(raw: OccupierResource): Promise<OccupierResource> {
+  /** The item ids the spec (with completed orders applied) wants at each site; none when the spec is invalid. */
+  function desiredIdsBySite(obj: OccupierResource): Map<string, string[]> {
+    let spec;
+    try {
+      spec = parsedSpec(Occupier, obj);
+    } catch {
+      return new Map();
+    }
+    const effective = effectiveOf(spec, deps.orders(keyOf(obj)), siteOf);
+    const siteSpecs = new Map<string, SiteSpec>();
+    for (const e of effective.spec.sites) {
+      const site = deps.sites.get(e.site);
+      if (site) siteSpecs.set(e.site, parsedSite(site));
+    }
+    const plan = planProvisioning({ identity: keyOf(obj), spec: effective.spec, sites: siteSpecs, now: now() });
+    return new Map(plan.sites.map((p) => [p.site, p.items.map(itemId)]));
+  }
+
+  /**
+   * The occupier with `status.sites` whole; `stored` remembers the object as stored. When the
+   * ConfigMaps of `status.details` are gone or changed (deleted by hand, say), waiting would
+   * never bring them back: a Warning Event says so and what follows, and the occupier goes on
+   * from its sites' summaries — provisioning ensures what the spec wants again and records it
+   * anew; a deletion removes what the spec wants, and what only the lost lists knew stays.
+   */
+  async function hydrate(raw: OccupierResource, purpose: 'provision' | 'teardown'): Promise<OccupierResource> {
     if (!deps.details || !raw.status?.details) return raw;
-    const whole = await deps.details.hydrate(raw);
+    let whole: OccupierResource;
+    try {
+      whole = await deps.details.hydrate(raw);
+    } catch (err) {
+      if (!(err instanceof BlobLostError)) throw err;
+      const known = (raw.status.sites ?? []).map((s) => `${s.counts?.inventory ?? 0} at ${s.site}`).join(', ');
+      const next =
+        purpose === 'provision'
+          ? 'the lists are rebuilt from what the spec wants (every item ensured again); items the spec no longer wants that only they listed stay at the providers'
+          : 'the deletion removes what the spec wants at each site; items the spec no longer wants that only they listed stay at the providers: remove them there';
+      void deps.events.warning(raw, REASON.DetailsLost, `the per-item lists of status.sites (${known} item(s)) are lost: ${err.message}; ${next}`);
+      // Provisioning: without desiredHash every site is provisioned again. Teardown: what the spec wants is what there is to remove.
+      const desired = purpose === 'teardown' ? desiredIdsBySite(raw) : new Map<string, string[]>();
+      const sites = (raw.status.sites ?? []).map(({ desiredHash: _, counts: __, ...rest }) => (purpose === 'teardown' ? { ...rest, inventory: desired.get(rest.site) ?? [] } : rest));
+      const { details: ___, ...status } = raw.status;
+      whole = { ...raw, status: { ...status, sites } };
+      // As stored, but without the lost ConfigMaps: the next write records its lists anew, even when their content is the same.
+      stored.set(whole, { ...raw, status });
+      return whole;
+    }
     stored.set(whole, raw);
     return whole;
   }
@@ -432,9 +476,9 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
     return finalizer(deps.client, obj, OCCUPIER_FINALIZER, {
       // A new occupier is on its user's critical path: provision in the pass that adds the finalizer.
       applyAfterAdd: true,
-      apply: async (o) => provisionSites(await hydrate(o), ctx),
+      apply: async (o) => provisionSites(await hydrate(o, 'provision'), ctx),
       cleanup: async (o) => {
-        const result = await teardown(await hydrate(o), ctx);
+        const result = await teardown(await hydrate(o, 'teardown'), ctx);
         // Everything they listed is removed (or orphaned by policy) and archived.
         await deps.details?.prune(o, undefined);
         return result;

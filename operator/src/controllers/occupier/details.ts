@@ -52,10 +52,9 @@ export interface StatusDetails {
   prune(obj: OccupierResource, keep: Details | undefined): Promise<void>;
 }
 
-/** Recently read or written `status.sites` (a few: they can be megabytes). */
-const recent = new RecentBlobs<SiteStatus[]>(16);
-
 export function configMapStatusDetails(core: CoreV1Api, inlineBytes = INLINE_SITES_BYTES): StatusDetails {
+  /** Recently read or written `status.sites` (a few: they can be megabytes), for this operator's life. */
+  const recent = new RecentBlobs<SiteStatus[]>(16);
   return {
     async hydrate(obj) {
       const ref = obj.status?.details;

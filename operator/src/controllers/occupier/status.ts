@@ -72,6 +72,8 @@ export const REASON = {
   StatusTooLarge: 'StatusTooLarge',
   /** status.sites is large: its per-item lists are kept in ConfigMaps (status.details). */
   DetailsInConfigMaps: 'DetailsInConfigMaps',
+  /** The ConfigMaps of status.details are gone or changed: the lists are rebuilt from the spec. */
+  DetailsLost: 'DetailsLost',
 } as const;
 
 function str(v: unknown): string | undefined {
