@@ -189,6 +189,40 @@ describe('an occupier deleted after its detail ConfigMaps were lost', () => {
   }, 240_000);
 });
 
+describe('a running order whose plan ConfigMaps were lost', () => {
+  it('fails with PlanLost, naming them and how to plan again, instead of retrying forever', async () => {
+    const at = { name: 'plan-1', index: 3 };
+    await kubectl(['apply', '-f', '-'], manifest(site(at.name, at.index)));
+    await kubectl(['create', '-f', '-'], manifest(occupier('planlost', 3, { sites: [at], users: 1_000, numbers: 1, devices: 1, ports: 1 })));
+    await until('planlost Ready', async () => conditionOf(await objects.get('occupiers', 'planlost'), 'Ready')?.status === 'True', 120_000, 500);
+    // Slow calls: the decommission is still running when the operator stops.
+    await kubectl(['apply', '-f', '-'], manifest(site(at.name, at.index, { latencyMs: '500' })));
+    await kubectl(['apply', '-f', '-'], manifest(decommission('planlost', 'planlost')));
+    const running = await until('planlost Running', async () => {
+      const o = await objects.get('decommissions', 'planlost');
+      return phaseOf(o) === 'Running' ? o : undefined;
+    }, 60_000, 200);
+    const stored = (running.status as { plan?: { stored?: { configMaps: string[] } } }).plan?.stored;
+    expect(stored?.configMaps.length).toBeGreaterThan(0);
+    await op.stop();
+    await op.done;
+    await kubectl(['-n', NS, 'delete', 'configmap', ...(stored?.configMaps ?? [])]);
+    op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir });
+    const failed = await until('planlost Failed', async () => {
+      const o = await objects.get('decommissions', 'planlost');
+      return phaseOf(o) === 'Failed' ? o : undefined;
+    }, 60_000, 500);
+    expect(conditionOf(failed, 'Failed')).toMatchObject({ status: 'True', reason: 'PlanLost' });
+    const told = (await eventsOf('planlost')).find((e) => e.reason === 'PlanLost');
+    expect(told?.type).toBe('Warning');
+    expect(told?.message).toContain(`${stored?.configMaps[0]} is gone`);
+    expect(told?.message).toContain(`kubectl -n ${NS} delete decommission planlost`);
+    // A Failed order is deleted at once (its record archived); nothing is left waiting.
+    await kubectl(['apply', '-f', '-'], manifest(site(at.name, at.index)));
+    await kubectl(['-n', NS, 'delete', 'decommission', 'planlost', '--wait=true', '--timeout=60s']);
+  }, 300_000);
+});
+
 describe('a status the API server refuses for its size', () => {
   it('is told once in a Warning Event naming the sizes, and not retried until the spec changes', async () => {
     const api = env.kubeConfig.makeApiClient(CustomObjectsApi);

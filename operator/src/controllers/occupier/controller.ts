@@ -290,7 +290,14 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
 
   /** Decommissioned: the status the Decommission's record says, the spec ignored (Immutable). */
   async function settleDecommissioned(obj: OccupierResource, view: OrderView, orders: readonly AnyOrder[]): Promise<void> {
-    const items = view.decommission ? await planItemsOf(view.decommission, deps.planStore) : [];
+    let items: Awaited<ReturnType<typeof planItemsOf>> = [];
+    try {
+      if (view.decommission) items = await planItemsOf(view.decommission, deps.planStore);
+    } catch (err) {
+      if (!(err instanceof BlobLostError)) throw err;
+      // The record of what the decommission did per item is gone; its outcome (status.tasks) is not.
+      void deps.events.warning(obj, REASON.DetailsLost, `the plan of decommission ${view.decommission?.metadata.name} is lost (${err.message}): the status lists no items it removed or kept`);
+    }
     const next = decommissionedStatus({ prev: obj.status, order: view.decommission, items, identity: keyOf(obj), generation: obj.metadata.generation, now: now() });
     const replaced = await writeStatus(obj, withCustomers(next, customersOf(obj)));
     if (replaced) emit(obj, phaseEvent(replaced.phase, 'Decommissioned', undefined, orders));

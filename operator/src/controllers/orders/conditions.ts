@@ -19,6 +19,8 @@ export const REASON = {
   Unblocked: 'Unblocked',
   Started: 'Started',
   StepFailed: 'StepFailed',
+  /** The ConfigMaps of a started order's frozen plan are gone or changed: it cannot resume. */
+  PlanLost: 'PlanLost',
   Retrying: 'Retrying',
   Succeeded: 'Succeeded',
   Ended: 'Ended',

@@ -19,6 +19,7 @@ import type { Failure, OrderSummary } from '../../planner/types.ts';
 import { finalizer, getCondition, OwnWrites, rfc3339, updateStatus } from '../../runtime/index.ts';
 import type { Clock, EventRecorder, ReconcileContext, ReconcileResult, Reconciler, ResourceClient } from '../../runtime/index.ts';
 import type { DriverMetrics } from '../../../../drivers/src/call.ts';
+import { BlobLostError } from '../blobs.ts';
 import { executeItems } from '../execute.ts';
 import type { DriverResolver, ItemResult } from '../execute.ts';
 import { awaitingApproval, blocked, blockedMessage, CONDITION, failed, milestone, REASON, retrying, running, scheduled, succeeded } from './conditions.ts';
@@ -250,7 +251,16 @@ export async function runOrder<R extends AnyOrder, G>(s: Step<R, G>): Promise<Re
   const uid = order.metadata.uid ?? occupierKey(order);
   const env: RunEnv = { sites: deps.sites, execute: executeOpts(deps), ctx: s.ctx };
   const finals = deps.plugin.finalSteps ?? [];
-  const outcome = await runTasks(order.status?.tasks ?? [], await planItemsOf(s.order, s.deps.planStore), {
+  let items;
+  try {
+    items = await planItemsOf(s.order, s.deps.planStore);
+  } catch (err) {
+    if (!(err instanceof BlobLostError)) throw err;
+    // Waiting would never bring it back, and a run without the plan it froze could do other than what was reviewed.
+    await failOrder(s, REASON.PlanLost, `the frozen plan of ${deps.plugin.text.what(order)} is lost: ${err.message}. The order cannot resume; the steps that ended are in status.tasks. To plan and run what is left again, delete it (${kubectlHint(deps.plugin, order, 'delete {}')}) and apply its manifest again (or let your GitOps sync do it)`);
+    return {};
+  }
+  const outcome = await runTasks(order.status?.tasks ?? [], items, {
     persist: async (tasks) => {
       const updated = await deps.client.mergePatchStatus(order.metadata.namespace, order.metadata.name ?? '', { status: { tasks } });
       remember(deps, updated);

@@ -56,13 +56,18 @@ export function configMapPlanStore(core: CoreV1Api): PlanStore {
   };
 }
 
-/** Recently saved or loaded plans: running orders look at theirs on every pass. */
-const loaded = new RecentBlobs<PlanItem[]>(32);
+/** Recently saved or loaded plans, per store (as long as its operator lives): running orders look at theirs on every pass. */
+const recentByStore = new WeakMap<PlanStore, RecentBlobs<PlanItem[]>>();
+function recentOf(store: PlanStore): RecentBlobs<PlanItem[]> {
+  let recent = recentByStore.get(store);
+  if (!recent) recentByStore.set(store, (recent = new RecentBlobs<PlanItem[]>(32)));
+  return recent;
+}
 
 /** Saves a plan and keeps it at hand: the run that follows need not read it back. */
 export async function savePlan(store: PlanStore, order: AnyOrder, items: PlanItem[]): Promise<Stored> {
   const stored = await store.save(order, items);
-  loaded.remember(stored.sha256, items);
+  recentOf(store).remember(stored.sha256, items);
   return stored;
 }
 
@@ -71,10 +76,10 @@ export async function planItemsOf(order: AnyOrder, store: PlanStore | undefined)
   const plan = order.status?.plan;
   if (plan?.items) return plan.items;
   if (!plan?.stored) return [];
-  const cached = loaded.get(plan.stored.sha256);
-  if (cached) return cached;
   if (!store) throw new Error(`the plan of ${order.kind} ${order.metadata.namespace}/${order.metadata.name} is in ConfigMap(s) ${plan.stored.configMaps.join(', ')} but no plan store is configured`);
+  const cached = recentOf(store).get(plan.stored.sha256);
+  if (cached) return cached;
   const items = await store.load(order, plan.stored);
-  loaded.remember(plan.stored.sha256, items);
+  recentOf(store).remember(plan.stored.sha256, items);
   return items;
 }
