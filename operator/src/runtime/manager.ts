@@ -231,7 +231,8 @@ export class Manager {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.opts.port ?? 8080, this.opts.host ?? '0.0.0.0', () => {
+      // Without a host: every interface, IPv6 and IPv4 where the host has both (as Go's ":8080").
+      server.listen({ port: this.opts.port ?? 8080, ...(this.opts.host !== undefined ? { host: this.opts.host } : {}) }, () => {
         server.off('error', reject);
         this.log.info({ port: this.port }, 'http server listening');
         resolve();

@@ -22,6 +22,7 @@ export type AdmissionHandler = (req: AdmissionRequest) => Promise<AdmissionRespo
 export interface WebhookServerOptions {
   /** 0: a free port. */
   port: number;
+  /** Default: every interface, IPv6 and IPv4 where the host has both (an IPv6-only cluster calls the Pod on its IPv6 address). */
   host?: string;
   certificate: CertPair;
   handlers: Readonly<Record<string, AdmissionHandler>>;
@@ -87,7 +88,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: WebhookSe
 }
 
 export async function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
-  const host = opts.host ?? '0.0.0.0';
   const server: Server = createServer({ cert: opts.certificate.certPem, key: opts.certificate.keyPem, minVersion: 'TLSv1.2' }, (req, res) => {
     handle(req, res, opts).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
@@ -101,12 +101,12 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, host, () => {
+    server.listen({ port: opts.port, ...(opts.host !== undefined ? { host: opts.host } : {}) }, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const { port, address: host } = server.address() as AddressInfo;
   return {
     port,
     host,
