@@ -147,20 +147,7 @@ describe('operator killed at random points during customer moves', () => {
       operator,
       seed: 11,
       maxKills: MAX_KILLS,
-      finished: async () => {
-        const values = [...(await phases()).values()];
-        expect(values.filter((p) => p === 'Failed' || p === 'Blocked')).toEqual([]);
-        return values.length === RUNS && values.every((p) => p === 'Succeeded');
-      },
-      finishAfterKills: async () => {
-        try {
-          await until('remaining moves to finish', async () => [...(await phases()).values()].every((p) => p === 'Succeeded'), 45_000, 300);
-        } catch (err) {
-          const left = [...(await phases()).entries()].filter(([, p]) => p !== 'Succeeded');
-          const one = left[0] ? await objects.get('customermoves', left[0][0]) : undefined;
-          throw new Error(`${String(err)}; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(one?.status)}`, { cause: err });
-        }
-      },
+      orders: { count: RUNS, phases, fatal: ['Failed', 'Blocked'], status: async (name) => (await objects.get('customermoves', name))?.status, finishWithinMs: 45_000, pollMs: 300 },
       landing: async () => {
         const moves = await items('customermoves');
         return { running: moves.some((o) => phaseOf(o) === 'Running'), midStep: moves.some(stepRunning) };

@@ -72,20 +72,7 @@ describe('operator killed at random points during decommissions', () => {
       operator,
       seed: 42,
       maxKills: MAX_KILLS,
-      finished: async () => {
-        const values = [...(await phases()).values()];
-        expect(values.filter((p) => p === 'Failed')).toEqual([]);
-        return values.every((p) => p === 'Succeeded');
-      },
-      finishAfterKills: async () => {
-        try {
-          await until('remaining runs to finish', async () => [...(await phases()).values()].every((p) => p === 'Succeeded'), 400_000, 1000);
-        } catch (err) {
-          const left = [...(await phases()).entries()].filter(([, p]) => p !== 'Succeeded');
-          const first = left[0] ? await objects.get('decommissions', left[0][0]) : undefined;
-          throw new Error(`${String(err)}; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(first?.status)}`, { cause: err });
-        }
-      },
+      orders: { count: RUNS, phases, fatal: ['Failed'], status: async (name) => (await objects.get('decommissions', name))?.status, finishWithinMs: 400_000, pollMs: 1000 },
       landing: async () => ({ running: await running(), midStep: false }),
       // Until three kills have landed while a decommission ran, aim: wait (up to 10 s) until one
       // runs, then kill soon after. The CLI takes a while to start; random moments fell before it

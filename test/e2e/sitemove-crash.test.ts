@@ -101,20 +101,7 @@ describe('operator killed at random points during site moves', () => {
       operator,
       seed: 7,
       maxKills: MAX_KILLS,
-      finished: async () => {
-        const values = [...(await phases()).values()];
-        expect(values.filter((p) => p === 'Failed' || p === 'Blocked')).toEqual([]);
-        return values.length === RUNS && values.every((p) => p === 'Succeeded');
-      },
-      finishAfterKills: async () => {
-        try {
-          await until('remaining moves to finish', async () => [...(await phases()).values()].every((p) => p === 'Succeeded'), 60_000, 500);
-        } catch (err) {
-          const left = [...(await phases()).entries()].filter(([, p]) => p !== 'Succeeded');
-          const first = left[0] ? await objects.get('sitemoves', left[0][0]) : undefined;
-          throw new Error(`${String(err)}; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(first?.status)}`, { cause: err });
-        }
-      },
+      orders: { count: RUNS, phases, fatal: ['Failed', 'Blocked'], status: async (name) => (await objects.get('sitemoves', name))?.status, finishWithinMs: 60_000, pollMs: 500 },
       landing: async () => {
         const moves = await items('sitemoves');
         const tasks = moves.flatMap((o) => (o.status as { tasks?: { state: string }[] } | undefined)?.tasks ?? []);

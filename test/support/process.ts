@@ -127,10 +127,19 @@ export interface KillLoop {
   seed: number;
   /** After this many kills the operator is left to finish. */
   maxKills: number;
-  /** Whether every order has finished; fails (throws) on an order that never will. */
-  finished(): Promise<boolean>;
-  /** After the last kill: waits until every order has finished, failing with what is left. */
-  finishAfterKills(): Promise<void>;
+  /** The orders the test runs, until every one has Succeeded. */
+  orders: {
+    count: number;
+    /** Phase by name, read from the cluster. */
+    phases(): Promise<Map<string, string | undefined>>;
+    /** Phases of an order that will never succeed: the test fails at once. */
+    fatal: readonly string[];
+    /** An order's status, shown when it does not finish in time. */
+    status(name: string): Promise<unknown>;
+    /** After the last kill: how long the rest may take, looked at every `pollMs`. */
+    finishWithinMs: number;
+    pollMs: number;
+  };
   /** What a kill now would land in. */
   landing(): Promise<{ running: boolean; midStep: boolean }>;
   /**
@@ -156,11 +165,25 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function killWhileOrdersRun(loop: KillLoop): Promise<KillTally> {
   const random = seededRandom(loop.seed);
   const tally: KillTally = { kills: 0, whileRunning: 0, midStep: 0 };
-  const { aim } = loop;
+  const { aim, orders } = loop;
+  const finished = async (): Promise<boolean> => {
+    const phases = [...(await orders.phases()).entries()];
+    const fatal = phases.filter(([, p]) => p !== undefined && orders.fatal.includes(p));
+    if (fatal.length > 0) throw new Error(`orders that will not succeed: ${JSON.stringify(fatal)}; first: ${JSON.stringify(await orders.status(fatal[0]?.[0] ?? ''))}`);
+    return phases.length === orders.count && phases.every(([, p]) => p === 'Succeeded');
+  };
   for (;;) {
-    if (await loop.finished()) return tally;
+    if (await finished()) return tally;
     if (tally.kills >= loop.maxKills) {
-      await loop.finishAfterKills();
+      // Left to finish: an order that fails ends the wait at once (finished throws).
+      const deadline = Date.now() + orders.finishWithinMs;
+      while (!(await finished())) {
+        if (Date.now() > deadline) {
+          const left = [...(await orders.phases()).entries()].filter(([, p]) => p !== 'Succeeded');
+          throw new Error(`the remaining orders did not succeed within ${orders.finishWithinMs} ms of the last kill; not Succeeded: ${JSON.stringify(left)}; first: ${JSON.stringify(left[0] ? await orders.status(left[0][0]) : undefined)}`);
+        }
+        await sleep(orders.pollMs);
+      }
       return tally;
     }
     if (loop.waitReady) await loop.operator.ready;
