@@ -220,6 +220,8 @@ try {
     await exited;
   };
   let warnings = 0;
+  /** Warnings by message (the first line of each kept), so the verdict can say what they were. */
+  const warningKinds = new Map<string, { count: number; line: string }>();
   const errors: string[] = [];
   const metricsPort = await new Promise<number>((res, rej) => {
     let buffer = '';
@@ -236,7 +238,12 @@ try {
         }
         if (entry.msg === 'occupier-operator ready' && entry.metricsPort !== undefined) res(entry.metricsPort);
         else if ((entry.level ?? 0) >= 50) errors.push(line.slice(0, 400));
-        else if ((entry.level ?? 0) >= 40) warnings++;
+        else if ((entry.level ?? 0) >= 40) {
+          warnings++;
+          const kind = warningKinds.get(entry.msg ?? '') ?? { count: 0, line: line.slice(0, 400) };
+          kind.count++;
+          warningKinds.set(entry.msg ?? '', kind);
+        }
       }
     });
     void exited.then(() => rej(new Error(`the operator exited (${String(operator.exitCode ?? operator.signalCode)}) before it was ready`)));
@@ -420,6 +427,7 @@ try {
     const reconciles = drained.reconciles - first.reconciles;
     process.stdout.write(`occupier reconciles during the soak: ${reconciles} for ${endApplied} edits (${(reconciles / Math.max(1, endApplied)).toFixed(2)} per edit); every edit reflected ${drainSeconds.toFixed(1)} s after the last one${pending.size > 0 ? ` — NOT: ${pending.size} occupiers still behind after 120 s` : ''}; operator log: ${warnings} warnings, ${errors.length} errors\n`);
     for (const e of errors.slice(0, 3)) process.stdout.write(`  error: ${e}\n`);
+    for (const [msg, k] of [...warningKinds].sort((a, b) => b[1].count - a[1].count).slice(0, 5)) process.stdout.write(`  warning x${k.count} "${msg}": ${k.line}\n`);
     // The verdict: the first half of the samples against the last (the middle one in both).
     const half = last.t / 2;
     const firstHalf = samples.filter((s) => s.t <= half);
