@@ -129,7 +129,7 @@ describe(`a ${USERS.toLocaleString('en')}-user occupier`, () => {
     const warned = await until('DetailsLost Event', async () => (await eventsOf('big')).find((e) => e.reason === 'DetailsLost'), 120_000, 1_000);
     expect(warned.type).toBe('Warning');
     expect(warned.message).toContain(`ConfigMap(s) ${lost.join(', ')} in namespace ${NS}, recorded in status.details.sha256: ${lost[0]} is gone`);
-    expect(warned.message).toContain(`(${before.sites?.[0]?.counts?.inventory} at big-1 item(s))`);
+    expect(warned.message).toContain(`status.sites (${before.sites?.[0]?.counts?.inventory} item(s) at big-1) are lost`);
     expect(warned.message).toContain('rebuilt from what the spec wants');
     // The same lists (the spec did not change), in ConfigMaps that are there again.
     const rebuilt = await until('lists rebuilt', async () => {

@@ -458,12 +458,12 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
       whole = await deps.details.hydrate(raw);
     } catch (err) {
       if (!(err instanceof BlobLostError)) throw err;
-      const known = (raw.status.sites ?? []).map((s) => `${s.counts?.inventory ?? 0} at ${s.site}`).join(', ');
+      const known = (raw.status.sites ?? []).map((s) => `${s.counts?.inventory ?? 0} item(s) at ${s.site}`).join(', ');
       const next =
         purpose === 'provision'
           ? 'the lists are rebuilt from what the spec wants (every item ensured again); items the spec no longer wants that only they listed stay at the providers'
           : 'the deletion removes what the spec wants at each site; items the spec no longer wants that only they listed stay at the providers: remove them there';
-      void deps.events.warning(raw, REASON.DetailsLost, `the per-item lists of status.sites (${known} item(s)) are lost: ${err.message}; ${next}`);
+      void deps.events.warning(raw, REASON.DetailsLost, `the per-item lists of status.sites (${known}) are lost: ${err.message}; ${next}`);
       // Provisioning: without desiredHash every site is provisioned again. Teardown: what the spec wants is what there is to remove.
       const desired = purpose === 'teardown' ? desiredIdsBySite(raw) : new Map<string, string[]>();
       const sites = (raw.status.sites ?? []).map(({ desiredHash: _, counts: __, ...rest }) => (purpose === 'teardown' ? { ...rest, inventory: desired.get(rest.site) ?? [] } : rest));
