@@ -123,7 +123,6 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-/** CPU seconds (user + system) a child process has used so far (Linux /proc; NaN elsewhere). */
 function site(name: string, i: number): Json {
   return {
     apiVersion: `${GROUP}/${VERSION}`,

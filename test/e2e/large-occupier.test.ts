@@ -58,11 +58,22 @@ const reconciles = async (result: string): Promise<number> => {
   return m?.values.find((v) => v.labels.controller === 'occupier' && v.labels.result === result)?.value ?? 0;
 };
 
+/** The operator in this process, its simulated providers persisted in `stateDir` (the same outside world across restarts). */
+const startOp = (): RunningOperator => startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir });
+
+/** Stops the operator, does `whileDown`, starts a new one. */
+async function restartOperator(whileDown: () => Promise<unknown> = async () => undefined): Promise<void> {
+  await op.stop();
+  await op.done;
+  await whileDown();
+  op = startOp();
+}
+
 beforeAll(async () => {
   env = await withCluster();
   objects = new Objects(env.kubeConfig);
   stateDir = mkdtempSync(join(tmpdir(), 'large-occupier-'));
-  op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir });
+  op = startOp();
   await kubectl(['create', 'namespace', NS]);
   await kubectl(['apply', '-f', '-'], manifest(...SITES.map((s) => site(s.name, s.index))));
   await until('operator ready', async () => op.manager.isReady());
@@ -121,9 +132,7 @@ describe(`a ${USERS.toLocaleString('en')}-user occupier`, () => {
     expect(lost.length).toBeGreaterThan(0);
     await kubectl(['-n', NS, 'delete', 'configmap', ...lost]);
     // The operator that wrote them keeps them in memory; a new one reads them (at its first pass).
-    await op.stop();
-    await op.done;
-    op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir });
+    await restartOperator();
     await until('operator ready', async () => op.manager.isReady());
     const items = op.drivers.backend.totals();
     const warned = await until('DetailsLost Event', async () => (await eventsOf('big')).find((e) => e.reason === 'DetailsLost'), 120_000, 1_000);
@@ -173,11 +182,10 @@ describe('an occupier deleted after its detail ConfigMaps were lost', () => {
     const accounts = (): number => op.drivers.backend.list({ name: 'big-1' }, 'directory', 'account', `${NS}/lost`).length;
     expect(accounts()).toBe(1_000);
     // Deleted while no operator runs (its finalizer holds it): the next operator's first pass is the teardown.
-    await op.stop();
-    await op.done;
-    await kubectl(['-n', NS, 'delete', 'configmap', ...lost]);
-    await kubectl(['-n', NS, 'delete', 'occupier', 'lost', '--wait=false']);
-    op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir });
+    await restartOperator(async () => {
+      await kubectl(['-n', NS, 'delete', 'configmap', ...lost]);
+      await kubectl(['-n', NS, 'delete', 'occupier', 'lost', '--wait=false']);
+    });
     await until('lost deleted', async () => (await objects.get('occupiers', 'lost')) === undefined, 120_000, 500);
     const warned = (await eventsOf('lost')).find((e) => e.reason === 'DetailsLost');
     expect(warned?.type).toBe('Warning');
@@ -204,10 +212,7 @@ describe('a running order whose plan ConfigMaps were lost', () => {
     }, 60_000, 200);
     const stored = (running.status as { plan?: { stored?: { configMaps: string[] } } }).plan?.stored;
     expect(stored?.configMaps.length).toBeGreaterThan(0);
-    await op.stop();
-    await op.done;
-    await kubectl(['-n', NS, 'delete', 'configmap', ...(stored?.configMaps ?? [])]);
-    op = startOperator({ kubeConfig: env.kubeConfig, metricsPort: null, handleSignals: false, logger: silentLogger(), stateDir });
+    await restartOperator(() => kubectl(['-n', NS, 'delete', 'configmap', ...(stored?.configMaps ?? [])]));
     const failed = await until('planlost Failed', async () => {
       const o = await objects.get('decommissions', 'planlost');
       return phaseOf(o) === 'Failed' ? o : undefined;

@@ -59,15 +59,24 @@ export function generationChanged<T extends KubernetesObject>(oldObj: T, newObj:
 }
 
 /**
- * Pass updates a controller must act on when it owns the object's status: spec (generation),
- * deletion, annotations, labels, finalizers — never a status write (its own, or another's).
+ * Whether spec (generation), deletion, annotations, labels or finalizers differ — finalizers
+ * other than `ownFinalizer` when one is given.
  */
-export function metadataOrSpecChanged<T extends KubernetesObject>(oldObj: T, newObj: T): boolean {
+function metadataOrSpecDiffer(oldObj: KubernetesObject, newObj: KubernetesObject, ownFinalizer?: string): boolean {
   if (generationChanged(oldObj, newObj)) return true;
   const o = oldObj.metadata;
   const n = newObj.metadata;
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-  return !same(o?.annotations, n?.annotations) || !same(o?.labels, n?.labels) || !same(o?.finalizers, n?.finalizers);
+  const finalizers = (m: typeof o): string[] | undefined => (ownFinalizer === undefined ? m?.finalizers : (m?.finalizers ?? []).filter((f) => f !== ownFinalizer));
+  return !same(o?.annotations, n?.annotations) || !same(o?.labels, n?.labels) || !same(finalizers(o), finalizers(n));
+}
+
+/**
+ * Pass updates a controller must act on when it owns the object's status: spec (generation),
+ * deletion, annotations, labels, finalizers — never a status write (its own, or another's).
+ */
+export function metadataOrSpecChanged<T extends KubernetesObject>(oldObj: T, newObj: T): boolean {
+  return metadataOrSpecDiffer(oldObj, newObj);
 }
 
 /**
@@ -76,14 +85,7 @@ export function metadataOrSpecChanged<T extends KubernetesObject>(oldObj: T, new
  * `applyAfterAdd` the pass that added it went on to do the work).
  */
 export function metadataOrSpecChangedBesidesFinalizer(name: string): <T extends KubernetesObject>(oldObj: T, newObj: T) => boolean {
-  const others = (o: KubernetesObject): string[] => (o.metadata?.finalizers ?? []).filter((f) => f !== name);
-  return (oldObj, newObj) => {
-    if (generationChanged(oldObj, newObj)) return true;
-    const o = oldObj.metadata;
-    const n = newObj.metadata;
-    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-    return !same(o?.annotations, n?.annotations) || !same(o?.labels, n?.labels) || !same(others(oldObj), others(newObj));
-  };
+  return (oldObj, newObj) => metadataOrSpecDiffer(oldObj, newObj, name);
 }
 
 /** What a controller needs from a cache (a `Cache` is one). */

@@ -195,7 +195,8 @@ export class EventRecorder {
     try {
       await this.write(() =>
         this.opts.core.patchNamespacedEvent(
-          { name: agg.name, namespace: agg.namespace, body: { count: agg.count, lastTimestamp: new Date(Math.max(at, agg.lastSeen)) } },
+          // Count and time as they are when the write goes (more may have come while it waited).
+          { name: agg.name, namespace: agg.namespace, body: { count: agg.count, lastTimestamp: new Date(agg.lastSeen) } },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         ),
       );
