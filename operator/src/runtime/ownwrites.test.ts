@@ -36,3 +36,44 @@ describe('what it keeps', () => {
     expect(own.freshest(obj('10', 'Stale'))).toEqual(obj('10', 'Stale'));
   });
 });
+
+describe('following a cache', () => {
+  type Handler = { onAdd?(o: Obj): void; onUpdate?(a: Obj, b: Obj): void; onDelete?(o: Obj): void };
+  const cacheOf = (): { addHandler(h: Handler): void; get(key: string): Obj | undefined; handlers: Handler[]; held: Map<string, Obj> } => {
+    const handlers: Handler[] = [];
+    const held = new Map<string, Obj>();
+    return { handlers, held, addHandler: (h) => void handlers.push(h), get: (key) => held.get(key) };
+  };
+
+  it('forgets a write when the cache delivers it or anything newer, not before', () => {
+    const cache = cacheOf();
+    const own = OwnWrites.following<Obj>(cache);
+    own.remember(obj('12', 'Written'));
+    cache.handlers[0]?.onUpdate?.(obj('10', 'Stale'), obj('11', 'Stale'));
+    expect(own.size).toBe(1);
+    expect(own.freshest(obj('11', 'Stale')).status).toEqual({ phase: 'Written' });
+    cache.handlers[0]?.onUpdate?.(obj('11', 'Stale'), obj('12', 'Written'));
+    expect(own.size).toBe(0);
+    own.remember(obj('14', 'Again'));
+    cache.handlers[0]?.onAdd?.(obj('15', 'Relisted'));
+    expect(own.size).toBe(0);
+  });
+
+  it('forgets the write of an object the cache saw deleted', () => {
+    const cache = cacheOf();
+    const own = OwnWrites.following<Obj>(cache);
+    own.remember(obj('12', 'Written'));
+    cache.handlers[0]?.onDelete?.(obj('11', 'Stale'));
+    expect(own.size).toBe(0);
+  });
+
+  it('keeps no write whose watch event the cache had before the response came', () => {
+    const cache = cacheOf();
+    const own = OwnWrites.following<Obj>(cache);
+    cache.held.set('x', obj('12', 'Written'));
+    own.remember(obj('12', 'Written'));
+    expect(own.size).toBe(0);
+    own.remember(obj('13', 'Newer'));
+    expect(own.size).toBe(1);
+  });
+});

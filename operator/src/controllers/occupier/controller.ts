@@ -65,6 +65,8 @@ export interface OccupierDeps {
    * `status.customers` is left as it is.
    */
   customersOf?(resellerKey: string): string[];
+  /** Its own last status writes: `OwnWrites.following(cache)` forgets each as the cache catches up (absent: kept until a pass sees the cache caught up, or the TTL). */
+  ownWrites?: OwnWrites<OccupierResource>;
 }
 
 function parsedSite(site: SiteResource): SiteSpec {
@@ -84,7 +86,7 @@ export function occupierReconciler(deps: OccupierDeps): Reconciler<OccupierResou
    * (an order failing right after it was scheduled left its occupier DecommissionScheduled until
    * the resync).
    */
-  const lastWritten = new OwnWrites<OccupierResource>();
+  const lastWritten = deps.ownWrites ?? new OwnWrites<OccupierResource>();
   /** The occupier as stored (its status bounded) behind one with `status.sites` whole. */
   const stored = new WeakMap<OccupierResource, OccupierResource>();
   const siteOf = (name: string): SiteResource | undefined => deps.sites.get(name);

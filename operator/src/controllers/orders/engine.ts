@@ -71,6 +71,8 @@ export interface EngineDeps<R extends AnyOrder, G> {
    * `enqueue` brings the order back when one ends. Absent: they run inside the reconcile.
    */
   runs?: { tracker: OrderRuns; enqueue(key: string): void };
+  /** Its own last status writes: `OwnWrites.following(cache)` forgets each as the cache catches up (absent: one per engine, kept until a pass sees the cache caught up, or the TTL). */
+  ownWrites?: OwnWrites<AnyOrder>;
 }
 
 /** One reconcile of one order: the deps, the order as last known, and the time. */
@@ -382,6 +384,7 @@ export async function cleanupOrder<R extends AnyOrder, G>(s: Step<R, G>): Promis
 const written = new WeakMap<object, OwnWrites<AnyOrder>>();
 
 function ownWrites<R extends AnyOrder, G>(deps: EngineDeps<R, G>): OwnWrites<AnyOrder> {
+  if (deps.ownWrites) return deps.ownWrites;
   let w = written.get(deps);
   if (!w) written.set(deps, (w = new OwnWrites<AnyOrder>()));
   return w;
