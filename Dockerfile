@@ -38,4 +38,4 @@ COPY crds ./crds
 USER 65532:65532
 # /metrics, /healthz, /readyz
 EXPOSE 8080
-ENTRYPOINT ["node", "operator/src/cli/main.ts"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "operator/src/cli/main.ts"]

@@ -16,7 +16,9 @@
 // keep-alive pool, 32 in flight, while the operator runs). Both modes use the same drivers,
 // API clients and client-side rate limit (raised so the API limiter is not what is measured).
 // RSS is the run's process (the operator side; the cluster runs in its own process), sampled every
-// 50 ms; "RSS/1,000" is the peak minus the RSS before the run, per 1,000 occupiers. CPU is
+// 50 ms; "peak RSS/1,000" is the peak minus the RSS before the run, per 1,000 occupiers. Once
+// every occupier is Ready, a full GC, the simulated driver's state dropped and a second GC give
+// "heap after GC/1,000" (heap used minus before the run) and "RSS at rest/1,000". CPU is
 // user+system seconds of the run's process and of the cluster process during the run.
 // "connections opened" counts undici's connects in the run's process (client-node's, the
 // readiness watch included); "reconciles/occupier" is Occupier reconciles over N. The simulated
@@ -37,6 +39,7 @@ import type { SimulatedBackend } from '../drivers/src/simulated/backend.ts';
 import type { OccupierResource, SiteResource } from '../operator/src/api/index.ts';
 import { occupierReconciler } from '../operator/src/controllers/occupier/controller.ts';
 import type { DriverResolver } from '../operator/src/controllers/execute.ts';
+import { OPERATOR_NODE_FLAGS } from '../operator/src/cli/node-flags.ts';
 import { COMPONENT, startOperator } from '../operator/src/operator.ts';
 import { apiRateLimiter, EventRecorder, makeRateLimitedApiClient, realClock, ResourceClient, silentLogger } from '../operator/src/runtime/index.ts';
 import type { ReconcileContext } from '../operator/src/runtime/index.ts';
@@ -127,6 +130,8 @@ interface Running {
   reconciles(): Promise<number>;
   creates(): number;
   driverState(): DriverState;
+  /** Drops the simulated driver's state (the providers' side), so the heap left is the operator's. */
+  dropDriverState(): void;
   stop(): Promise<void>;
 }
 
@@ -143,6 +148,7 @@ async function startRuntime(kc: KubeConfig): Promise<Running> {
     reconciles: async () => (await op.manager.metrics.reconcileTotal.get()).values.filter((v) => v.labels.controller === 'occupier').reduce((n, v) => n + v.value, 0),
     creates: () => op.drivers.backend.totals().creates,
     driverState: () => op.drivers.backend.stats(),
+    dropDriverState: () => op.drivers.backend.close(),
     stop: async () => {
       await op.stop();
       await op.done;
@@ -220,6 +226,7 @@ async function startBaseline(kc: KubeConfig): Promise<Running> {
     reconciles: async () => reconciles,
     creates: () => drivers.backend.totals().creates,
     driverState: () => drivers.backend.stats(),
+    dropDriverState: () => drivers.backend.close(),
     stop: async () => {
       stopped = true;
       abortAll.abort();
@@ -245,10 +252,14 @@ interface Result {
   clusterCpu: number;
   connections: number;
   driver: DriverState;
+  /** Heap the simulated driver's state held (the heap after GC fell by this much when it was dropped). */
+  driverHeapMb: number;
   /** Raw status writes per second the same cluster takes from the bench, right after the run. */
   ceiling: number;
-  /** Heap after a full GC, all Ready, minus before the run, per 1,000 occupiers (the simulated driver's state included). */
+  /** Heap after a full GC, all Ready, the simulated driver's state dropped, minus before the run, per 1,000 occupiers. */
   retainedPer1000Mb: number;
+  /** RSS at that moment minus before the run, per 1,000 occupiers. */
+  restRssPer1000Mb: number;
 }
 
 /** The ceiling: `writes` raw status merge-patches of the occupiers, 32 in flight, per second. */
@@ -314,10 +325,17 @@ async function run(mode: string, seedDir: string): Promise<Result> {
     const reconciles = await running.reconciles();
     const creates = running.creates();
     const connections = connectionsOpened - connections0;
-    // What stays: the heap after a full collection with every occupier Ready and cached.
+    // What stays: the heap after a full collection with every occupier Ready and cached, then
+    // again without the simulated driver's state (in this process, but the providers' side).
     gc?.();
-    const retainedMb = mb(process.memoryUsage().heapUsed - heapBefore);
+    const heapAll = process.memoryUsage().heapUsed;
     const driver = running.driverState();
+    running.dropDriverState();
+    gc?.();
+    const heapOperator = process.memoryUsage().heapUsed;
+    const retainedMb = mb(heapOperator - heapBefore);
+    const driverHeapMb = mb(heapAll - heapOperator);
+    const restRssMb = mb(process.memoryUsage.rss() - before);
     const ready = tracker.ready();
     if (ready < N) {
       // Say why: the Ready condition of a few occupiers that are not Ready.
@@ -334,7 +352,7 @@ async function run(mode: string, seedDir: string): Promise<Result> {
     await running.stop();
     note(`${mode}: stopped`);
     const ceiling = await rawWriteRate(cluster.kc, Math.min(N, 5_000));
-    return { mode, seconds, reconciles, perSecond: reconciles / seconds, peakRssMb: mb(peak), rssPer1000Mb: mb(peak - before) / (N / 1000), creates, ready, seedPerSecond, operatorCpu, clusterCpu, connections, driver, ceiling, retainedPer1000Mb: retainedMb / (N / 1000) };
+    return { mode, seconds, reconciles, perSecond: reconciles / seconds, peakRssMb: mb(peak), rssPer1000Mb: mb(peak - before) / (N / 1000), creates, ready, seedPerSecond, operatorCpu, clusterCpu, connections, driver, driverHeapMb, ceiling, retainedPer1000Mb: retainedMb / (N / 1000), restRssPer1000Mb: restRssMb / (N / 1000) };
   } finally {
     await stopCluster(cluster);
   }
@@ -348,7 +366,7 @@ if (values['run-one'] !== undefined) {
 
 /** Runs one mode in a fresh Node process (so its RSS is its own) and returns its result. */
 function runChild(mode: string, seedDir: string): Promise<Result> {
-  const args = ['--expose-gc', import.meta.filename, '--run-one', mode, '--seed-dir', seedDir, '--occupiers', String(N), '--workers', String(WORKERS), '--timeout', String(TIMEOUT_MS / 1000), '--qps', String(QPS), '--latency-ms', LATENCY_MS];
+  const args = ['--expose-gc', ...OPERATOR_NODE_FLAGS, import.meta.filename, '--run-one', mode, '--seed-dir', seedDir, '--occupiers', String(N), '--workers', String(WORKERS), '--timeout', String(TIMEOUT_MS / 1000), '--qps', String(QPS), '--latency-ms', LATENCY_MS];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
@@ -372,7 +390,7 @@ try {
   rmSync(seedDir, { recursive: true, force: true });
 }
 
-const header = ['mode', 'occupiers Ready', 'time (s)', 'Ready/s', 'reconciles', 'reconciles/occupier', 'connections opened', 'peak RSS (MB)', 'RSS/1,000 (MB)', 'heap after GC/1,000 (MB)', 'driver creates', 'CPU s (operator/cluster)', 'ceiling (raw writes/s)'];
+const header = ['mode', 'occupiers Ready', 'time (s)', 'Ready/s', 'reconciles', 'reconciles/occupier', 'connections opened', 'peak RSS (MB)', 'peak RSS/1,000 (MB)', 'RSS at rest/1,000 (MB)', 'heap after GC/1,000 (MB)', 'driver creates', 'CPU s (operator/cluster)', 'ceiling (raw writes/s)'];
 const rows = results.map((r) => [
   r.mode === 'runtime' ? `runtime (${WORKERS} workers)` : 'baseline (naive loop)',
   `${r.ready}/${N}`,
@@ -383,6 +401,7 @@ const rows = results.map((r) => [
   String(r.connections),
   r.peakRssMb.toFixed(0),
   r.rssPer1000Mb.toFixed(1),
+  r.restRssPer1000Mb.toFixed(1),
   r.retainedPer1000Mb.toFixed(1),
   String(r.creates),
   `${r.operatorCpu.toFixed(1)}/${r.clusterCpu.toFixed(1)}`,
@@ -393,7 +412,7 @@ process.stdout.write(formatTable(header, rows));
 process.stdout.write(`(time: from the first create to the last Ready, occupiers created at ${results.map((r) => `${r.seedPerSecond.toFixed(0)}/s (${r.mode})`).join(', ')} over one keep-alive connection pool, 32 in flight)\n`);
 for (const r of results) {
   // In the same process as the operator, but not the operator's: a deployment's drivers keep this in the providers' systems.
-  process.stdout.write(`simulated driver state (${r.mode}): ${r.driver.items} items, ${r.driver.idempotencyRecords} idempotency records, ${r.driver.tasks} tasks, ${mb(r.driver.bytes).toFixed(1)} MB as JSON — inside the RSS above\n`);
+  process.stdout.write(`simulated driver state (${r.mode}): ${r.driver.items} items, ${r.driver.idempotencyRecords} idempotency records, ${r.driver.tasks} tasks, ${mb(r.driver.bytes).toFixed(1)} MB as JSON, ${r.driverHeapMb.toFixed(1)} MB of heap — inside the RSS above, not in the heap after GC\n`);
 }
 process.stdout.write('(connections: TCP connections the process opened to the API server during the run, the readiness watch included; ceiling: raw status merge-patches per second the same cluster took from the bench right after the run, 32 in flight)\n');
 const notReady = results.filter((r) => r.ready < N);

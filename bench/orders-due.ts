@@ -31,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { cpuSeconds, GROUP, NS, pool, rawClient, startCluster as startBenchCluster, stopCluster as stopBenchCluster, VERSION } from './support/cluster.ts';
 import type { Cluster as BenchCluster } from './support/cluster.ts';
+import { OPERATOR_NODE_FLAGS } from '../operator/src/cli/node-flags.ts';
 import { startOperator } from '../operator/src/operator.ts';
 import type { OperatorOptions } from '../operator/src/operator.ts';
 import { silentLogger } from '../operator/src/runtime/index.ts';
@@ -101,7 +102,7 @@ async function stopCluster(c: Cluster): Promise<void> {
 }
 
 async function startOperatorProcess(c: Cluster, runs: 'inline' | 'detached'): Promise<ChildProcess> {
-  const args = ['--expose-gc', import.meta.filename, '--operator-process', '--kubeconfig', join(c.dir, 'kubeconfig'), '--state-dir', join(c.dir, 'drivers'), '--workers', String(WORKERS), '--order-concurrency', String(ORDER_CONCURRENCY), '--runs', runs];
+  const args = ['--expose-gc', ...OPERATOR_NODE_FLAGS, import.meta.filename, '--operator-process', '--kubeconfig', join(c.dir, 'kubeconfig'), '--state-dir', join(c.dir, 'drivers'), '--workers', String(WORKERS), '--order-concurrency', String(ORDER_CONCURRENCY), '--runs', runs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: process.env['OPERATOR_NODE_OPTIONS'] ?? '' } });
   await new Promise<void>((res, rej) => {
     let out = '';

@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Watch } from '@kubernetes/client-node';
+import { OPERATOR_NODE_FLAGS } from '../operator/src/cli/node-flags.ts';
 import type { OccupierResource } from '../operator/src/api/index.ts';
 import { closePool, pooledKubeConfig } from '../operator/src/runtime/index.ts';
 import { benchOccupier, cpuSeconds, formatTable, OCCUPIERS_PATH, occupierName, pool, rawClient, REPO, seed, startCluster, stopCluster } from './support/cluster.ts';
@@ -204,7 +205,7 @@ try {
   // ---- the operator, as `npm start` runs it against a kubeconfig ----
   const memoryFile = join(dir, 'operator-memory.json');
   const operator = spawn(process.execPath, [
-    '--expose-gc', '--import', pathToFileURL(join(REPO, 'bench/support/memory-probe.ts')).href,
+    '--expose-gc', ...OPERATOR_NODE_FLAGS, '--import', pathToFileURL(join(REPO, 'bench/support/memory-probe.ts')).href,
     join(REPO, 'operator/src/cli/main.ts'),
     '--kubeconfig', join(dir, 'kubeconfig'), '--driver-state-dir', join(dir, 'operator-drivers'),
     '--metrics-port', '0', '--no-leader-elect', '--log-format', 'json', '--log-level', 'warn',

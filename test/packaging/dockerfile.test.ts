@@ -9,6 +9,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './tools.ts';
+import { OPERATOR_NODE_FLAGS } from '../../operator/src/cli/node-flags.ts';
 
 interface Instruction {
   keyword: string;
@@ -185,10 +186,10 @@ describe('Dockerfile', () => {
     expect(Number(user)).toBeGreaterThan(0);
   });
 
-  it('starts the operator with exec-form `node operator/src/cli/main.ts` in production mode', () => {
+  it('starts the operator with exec-form `node <the operator\'s V8 flags> operator/src/cli/main.ts` in production mode', () => {
     const entrypoints = of(runtime, 'ENTRYPOINT');
     expect(entrypoints).toHaveLength(1);
-    expect(JSON.parse((entrypoints[0] as Instruction).args)).toEqual(['node', 'operator/src/cli/main.ts']);
+    expect(JSON.parse((entrypoints[0] as Instruction).args)).toEqual(['node', ...OPERATOR_NODE_FLAGS, 'operator/src/cli/main.ts']);
     expect(of(runtime, 'CMD')).toEqual([]);
     expect(of(runtime, 'ENV').map((e) => e.args)).toContain('NODE_ENV=production');
   });
