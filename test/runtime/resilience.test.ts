@@ -203,6 +203,11 @@ describe('API error classification', () => {
     const dead = kc.makeApiClient(CustomObjectsApi);
     const netErr = await dead.listClusterCustomObject({ group: GIZMO.group, version: 'v1', plural: 'gizmos' }).catch((e: unknown) => e);
     expect(classifyApiError(netErr)).toBe('retryable');
+    // The operator's own clients (undici request, runtime/http.ts) fail the same way.
+    const deadOwn = makeRateLimitedApiClient(kc, CustomObjectsApi, { qps: 100, burst: 100 });
+    expect(classifyApiError(await deadOwn.listClusterCustomObject({ group: GIZMO.group, version: 'v1', plural: 'gizmos' }).catch((e: unknown) => e))).toBe('retryable');
+    // An aborted request rejects with its signal's reason; a DOMException's legacy code (23) is no HTTP status.
+    expect(classifyApiError(new DOMException('reconcile timed out', 'TimeoutError'))).toBe('retryable');
     expect(classifyApiError(new ApiException(410, 'Expired', {}, {}))).toBe('gone');
     expect(classifyApiError(new ApiException(503, 'Unavailable', {}, {}))).toBe('retryable');
     expect(classifyApiError(new ApiException(422, 'Invalid', {}, {}))).toBe('other');

@@ -24,6 +24,8 @@ const NETWORK_CODES = new Set([
 /** HTTP status of an API error, if it has one. */
 export function httpStatus(err: unknown): number | undefined {
   if (err instanceof ApiException) return err.code;
+  // A DOMException's numeric `code` is its legacy error code (23 for a TimeoutError), not a status.
+  if (err instanceof DOMException) return undefined;
   if (typeof err === 'object' && err !== null) {
     const rec = err as Record<string, unknown>;
     if (typeof rec['statusCode'] === 'number') return rec['statusCode'];

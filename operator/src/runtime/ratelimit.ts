@@ -14,6 +14,7 @@ import {
   Observable,
 } from '@kubernetes/client-node';
 import { realClock, type Clock } from './clock.ts';
+import { UndiciHttpLibrary } from './http.ts';
 import { pooledKubeConfig } from './pool.ts';
 
 export interface TokenBucketOptions {
@@ -181,6 +182,8 @@ export function makeRateLimitedApiClient<T>(kc: KubeConfig, api: ApiConstructor<
     // One keep-alive pool per KubeConfig (pool.ts says why).
     authMethods: { default: pooledKubeConfig(kc) },
     middleware: [rateLimitMiddleware(bucket)],
+    // undici's request instead of its fetch (http.ts says why).
+    httpApi: new UndiciHttpLibrary(),
   });
   return new api(config);
 }
