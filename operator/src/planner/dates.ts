@@ -66,13 +66,25 @@ interface WallClock {
   second: number;
 }
 
-function wallClock(instant: Date, tz: string): WallClock {
+/**
+ * The last wall clocks read, by time zone and whole second (what they depend on). ICU's
+ * formatToParts is slow, and orders due at one instant all ask for the same few.
+ */
+const wallClocks = new Map<string, Readonly<WallClock>>();
+const WALL_CLOCKS_KEPT = 256;
+
+function wallClock(instant: Date, tz: string): Readonly<WallClock> {
+  const key = `${tz} ${Math.floor(instant.getTime() / 1000)}`;
+  const known = wallClocks.get(key);
+  if (known) return known;
   const out: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
   for (const p of formatter(tz).formatToParts(instant)) {
     if (p.type === 'year' || p.type === 'month' || p.type === 'day' || p.type === 'hour' || p.type === 'minute' || p.type === 'second') {
       out[p.type] = Number(p.value);
     }
   }
+  if (wallClocks.size >= WALL_CLOCKS_KEPT) wallClocks.delete(wallClocks.keys().next().value ?? '');
+  wallClocks.set(key, Object.freeze(out));
   return out;
 }
 
