@@ -408,12 +408,13 @@ function stepFor<R extends AnyOrder, G>(deps: EngineDeps<R, G>, order: R, ctx: R
         s.order.metadata.namespace,
         s.order.metadata.name ?? '',
         (fresh) => {
-          const before = fresh.status ?? {};
-          if (guard && !guard(before)) return false;
-          const next: OrderStatus = structuredClone(before);
+          // `fresh` is updateStatus's own copy of metadata and status: changed in place.
+          const next: OrderStatus = fresh.status ?? {};
+          if (guard && !guard(next)) return false;
+          const before = JSON.stringify(next);
           change(next, fresh.metadata.generation, now());
           next.observedGeneration = fresh.metadata.generation ?? 0;
-          if (JSON.stringify(next) === JSON.stringify(before)) return false;
+          if (JSON.stringify(next) === before) return false;
           fresh.status = next;
           changed = true;
           return true;
