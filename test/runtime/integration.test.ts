@@ -429,6 +429,18 @@ describe('events', () => {
     const events = (await tc.core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.reason === 'Synced');
     expect(events.map((e) => e.count).sort()).toEqual([1, 2]);
   });
+
+  it('names every Event about one object uniquely, even 100 recorded in the same millisecond (none refused as AlreadyExists)', async () => {
+    const ns = await namespace();
+    const obj = await tc.gizmos.create(gizmo('same-ms', {}, ns));
+    const clock = new FakeClock(Date.parse('2027-01-12T09:00:00Z'));
+    const recorder = new EventRecorder({ core: tc.core, component: 'runtime-test', perObjectBurst: 100, clock });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => recorder.normal(obj, `Step${i}`, `step ${i}`)));
+    const events = (await tc.core.listNamespacedEvent({ namespace: ns })).items;
+    expect(events).toHaveLength(100);
+    expect(new Set(events.map((e) => e.metadata?.name)).size).toBe(100);
+    for (const e of events) expect(e.metadata?.name).toMatch(/^same-ms\.[0-9a-f]+$/);
+  });
 });
 
 describe('event writes', () => {

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { realClock, type Clock } from './clock.ts';
-import { errorMessage, isNotFound } from './errors.ts';
+import { errorMessage, isConflict, isNotFound } from './errors.ts';
 import { silentLogger } from './logging.ts';
 import { TokenBucket } from './ratelimit.ts';
 
@@ -71,6 +71,8 @@ export class EventRecorder {
   private droppedCount = 0;
   private writing = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Event names: the time in ms and this sequence (from a random start), as client-go uses the time in ns. */
+  private seq = randomBytes(4).readUInt32BE() % 1_000_000;
 
   constructor(opts: EventRecorderOptions) {
     this.opts = opts;
@@ -116,8 +118,7 @@ export class EventRecorder {
       return existing.chain;
     }
     const namespace = eventNamespace(obj);
-    const name = `${meta.name ?? 'object'}.${(BigInt(now) * 1_000_000n + BigInt(randomBytes(2).readUInt16BE() % 1000) * 1000n).toString(16)}`;
-    const agg: Aggregate = { name, namespace, count: 1, lastSeen: now, chain: Promise.resolve() };
+    const agg: Aggregate = { name: this.eventName(meta.name, now), namespace, count: 1, lastSeen: now, chain: Promise.resolve() };
     agg.chain = this.create(agg, now, obj, type, reason, message);
     this.aggregates.delete(key);
     this.aggregates.set(key, agg);
@@ -126,6 +127,16 @@ export class EventRecorder {
       if (oldest !== undefined) this.aggregates.delete(oldest);
     }
     return agg.chain;
+  }
+
+  /**
+   * `<object>.<hex>`, unique per recorder: two Events about one object in the same millisecond
+   * got the same name about once in 1,000 (a 3-digit random part), and the second was refused
+   * with 409 AlreadyExists and lost (twice in a 3-minute soak).
+   */
+  private eventName(objectName: string | undefined, now: number): string {
+    this.seq = (this.seq + 1) % 1_000_000;
+    return `${objectName ?? 'object'}.${(BigInt(now) * 1_000_000n + BigInt(this.seq)).toString(16)}`;
   }
 
   private allow(objectId: string): boolean {
@@ -183,10 +194,20 @@ export class EventRecorder {
   }
 
   private async create(agg: Aggregate, at: number, obj: KubernetesObject, type: EventType, reason: string, message: string): Promise<void> {
-    try {
-      await this.write(() => this.opts.core.createNamespacedEvent({ namespace: agg.namespace, body: this.body(agg, at, obj, type, reason, message) }));
-    } catch (err) {
-      this.log.warn({ err: errorMessage(err), reason }, 'could not create event');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.write(() => this.opts.core.createNamespacedEvent({ namespace: agg.namespace, body: this.body(agg, at, obj, type, reason, message) }));
+        return;
+      } catch (err) {
+        // The name is taken (another recorder of this component, e.g. the replica before a
+        // restart, in the same millisecond): the Event is not lost, it gets another name.
+        if (isConflict(err) && attempt === 0) {
+          agg.name = this.eventName(obj.metadata?.name, at);
+          continue;
+        }
+        this.log.warn({ err: errorMessage(err), reason }, 'could not create event');
+        return;
+      }
     }
   }
 
@@ -203,7 +224,7 @@ export class EventRecorder {
     } catch (err) {
       if (isNotFound(err)) {
         // the Event expired or was deleted: start a new one
-        await this.create({ ...agg }, at, obj, type, reason, message);
+        await this.create(agg, at, obj, type, reason, message);
         return;
       }
       this.log.warn({ err: errorMessage(err), reason }, 'could not update event');
