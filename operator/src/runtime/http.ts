@@ -4,7 +4,8 @@
  * Upstream (client-node 2.0.1): its default `IsomorphicFetchHttpLibrary` sends each request
  * with undici's WHATWG `fetch`, which builds a `Request`, a `Response`, header lists and a web
  * stream around every call. In a profile of 1,000 orders starting at one instant that machinery
- * was about a tenth of the operator's CPU. This sends the same request (URL, method, headers,
+ * was about a tenth of the operator's CPU; onboarding 2,000 occupiers went from 88 to 107
+ * Ready/s without it. This sends the same request (URL, method, headers,
  * body, signal, and the dispatcher the pooled KubeConfig sets: `pool.ts`) with undici's
  * `request`, which hands back the status, headers and body without it. What client-node sees
  * is the same: a `ResponseContext` with header values joined as fetch joins them, and network
@@ -13,7 +14,6 @@
  * returned as it is (the API server does not redirect API calls; fetch would have followed it).
  */
 import { Readable } from 'node:stream';
-import type { ReadableStream } from 'node:stream/web';
 import { Observable, ResponseContext } from '@kubernetes/client-node';
 import type { HttpLibrary, RequestContext } from '@kubernetes/client-node';
 import { request } from 'undici';
@@ -55,6 +55,7 @@ async function sendRequest(req: RequestContext): Promise<ResponseContext> {
   return new ResponseContext(res.statusCode, headers, {
     text: () => stream.text(),
     binary: async () => Buffer.from(await stream.arrayBuffer()),
-    stream: () => Readable.toWeb(stream) as ReadableStream<Uint8Array> as unknown as globalThis.ReadableStream<Uint8Array>,
+    // node:stream/web's ReadableStream is the global one, typed apart.
+    stream: () => Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>,
   });
 }

@@ -9,8 +9,9 @@
  * managedFields would double what the cache holds). A write is forgotten as soon as the cache
  * holds it (`following(cache)`: the cache's own update event, since a controller's own write
  * costs it no pass that could notice) — kept on, 10,000 Ready occupiers held a second copy of
- * every status for minutes. A write no pass and no cache event has dropped is forgotten after
- * `ttlMs` (a write whose watch event came before it was remembered).
+ * every status for minutes; a write whose watch event came before its response is not kept at
+ * all. A write nothing has dropped (no cache followed, or a watch that is down) is forgotten
+ * after `ttlMs`.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { objectKey } from './cache.ts';
