@@ -10,6 +10,7 @@ import { evaluateCel } from '../schema/index.ts';
 import { API_VERSION, rulesOf } from './common.ts';
 import { KINDS, kindInfo, resourceSchema } from './kinds.ts';
 import type { KindInfo, Resource } from './kinds.ts';
+import { Recent } from '../util/recent.ts';
 
 /** An object of kind K after validation (defaults applied). */
 export type Parsed<K extends KindInfo> = Resource<z.output<K['spec']>, z.output<K['status']>>;
@@ -118,7 +119,7 @@ type ParsedEntry = { spec: unknown } | { error: ValidationError };
  * each with the JSON of the spec it was parsed from; and by the spec object itself.
  */
 const PARSED_KEEP = 512;
-const parsedSpecs = new Map<string, Map<string, { json: string; entry: ParsedEntry }>>();
+const parsedSpecs = new Map<string, Recent<{ json: string; entry: ParsedEntry }>>();
 const parsedBySpecObject = new WeakMap<object, ParsedEntry>();
 
 function deepFreeze<T>(v: T): T {
@@ -147,7 +148,7 @@ export function parsedSpec<K extends KindInfo>(info: K, obj: { metadata?: { uid?
   let entry = parsedBySpecObject.get(raw);
   if (!entry) {
     let byKind = parsedSpecs.get(info.kind);
-    if (!byKind) parsedSpecs.set(info.kind, (byKind = new Map()));
+    if (!byKind) parsedSpecs.set(info.kind, (byKind = new Recent(PARSED_KEEP)));
     const key = `${uid}@${generation}`;
     const json = JSON.stringify(raw);
     const known = byKind.get(key);
@@ -159,9 +160,7 @@ export function parsedSpec<K extends KindInfo>(info: K, obj: { metadata?: { uid?
         if (!(err instanceof ValidationError)) throw err;
         entry = { error: err };
       }
-      byKind.delete(key);
-      if (byKind.size >= PARSED_KEEP) byKind.delete(byKind.keys().next().value ?? '');
-      byKind.set(key, { json, entry });
+      byKind.remember(key, { json, entry });
     }
     parsedBySpecObject.set(raw, entry);
   }

@@ -117,31 +117,6 @@ export async function readBlob(core: CoreV1Api, namespace: string, ref: BlobRef,
   return json;
 }
 
-/**
- * The last few blobs read or written, parsed, by SHA-256 (least recently used goes first): a
- * running order reads its plan and the Occupier controller its details on every pass.
- */
-export class RecentBlobs<T> {
-  readonly #max: number;
-  readonly #bySha = new Map<string, T>();
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  get(sha: string): T | undefined {
-    const value = this.#bySha.get(sha);
-    if (value !== undefined) this.remember(sha, value);
-    return value;
-  }
-
-  remember(sha: string, value: T): void {
-    this.#bySha.delete(sha);
-    this.#bySha.set(sha, value);
-    if (this.#bySha.size > this.#max) this.#bySha.delete(this.#bySha.keys().next().value ?? '');
-  }
-}
-
 function shaOf(cm: V1ConfigMap): string | undefined {
   const a = cm.metadata?.annotations ?? {};
   return a[SHA_ANNOTATION] ?? a[LEGACY_SHA_ANNOTATION];

@@ -7,6 +7,8 @@
  * zone: the caller always passes the instant and the zone.
  */
 
+import { Recent } from '../util/recent.ts';
+
 /** A calendar date, `YYYY-MM-DD`. */
 export type CalendarDate = string;
 
@@ -70,8 +72,7 @@ interface WallClock {
  * The last wall clocks read, by time zone and whole second (what they depend on). ICU's
  * formatToParts is slow, and orders due at one instant all ask for the same few.
  */
-const wallClocks = new Map<string, Readonly<WallClock>>();
-const WALL_CLOCKS_KEPT = 256;
+const wallClocks = new Recent<Readonly<WallClock>>(256);
 
 function wallClock(instant: Date, tz: string): Readonly<WallClock> {
   const key = `${tz} ${Math.floor(instant.getTime() / 1000)}`;
@@ -83,8 +84,7 @@ function wallClock(instant: Date, tz: string): Readonly<WallClock> {
       out[p.type] = Number(p.value);
     }
   }
-  if (wallClocks.size >= WALL_CLOCKS_KEPT) wallClocks.delete(wallClocks.keys().next().value ?? '');
-  wallClocks.set(key, Object.freeze(out));
+  wallClocks.remember(key, Object.freeze(out));
   return out;
 }
 

@@ -12,7 +12,8 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { OccupierResource, OccupierStatus } from '../../api/index.ts';
 import { isNotFound } from '../../runtime/index.ts';
-import { readBlob, RecentBlobs, reviewCommand, sha256, writeBlob } from '../blobs.ts';
+import { readBlob, reviewCommand, sha256, writeBlob } from '../blobs.ts';
+import { Recent } from '../../util/recent.ts';
 
 /** `status.sites` up to this size (JSON bytes) stays whole in status. */
 export const INLINE_SITES_BYTES = 64 * 1024;
@@ -54,7 +55,7 @@ export interface StatusDetails {
 
 export function configMapStatusDetails(core: CoreV1Api, inlineBytes = INLINE_SITES_BYTES): StatusDetails {
   /** Recently read or written `status.sites` (a few: they can be megabytes), for this operator's life. */
-  const recent = new RecentBlobs<SiteStatus[]>(16);
+  const recent = new Recent<SiteStatus[]>(16);
   return {
     async hydrate(obj) {
       const ref = obj.status?.details;

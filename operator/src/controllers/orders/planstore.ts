@@ -8,7 +8,8 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { OrderStatus } from '../../api/index.ts';
 import type { PlanItem } from '../../planner/types.ts';
-import { chunkNames, readBlob, RecentBlobs, writeBlob } from '../blobs.ts';
+import { chunkNames, readBlob, writeBlob } from '../blobs.ts';
+import { Recent } from '../../util/recent.ts';
 import type { AnyOrder } from './plugin.ts';
 
 export { sha256 } from '../blobs.ts';
@@ -57,10 +58,10 @@ export function configMapPlanStore(core: CoreV1Api): PlanStore {
 }
 
 /** Recently saved or loaded plans, per store (as long as its operator lives): running orders look at theirs on every pass. */
-const recentByStore = new WeakMap<PlanStore, RecentBlobs<PlanItem[]>>();
-function recentOf(store: PlanStore): RecentBlobs<PlanItem[]> {
+const recentByStore = new WeakMap<PlanStore, Recent<PlanItem[]>>();
+function recentOf(store: PlanStore): Recent<PlanItem[]> {
   let recent = recentByStore.get(store);
-  if (!recent) recentByStore.set(store, (recent = new RecentBlobs<PlanItem[]>(32)));
+  if (!recent) recentByStore.set(store, (recent = new Recent<PlanItem[]>(32)));
   return recent;
 }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RecentBlobs } from './blobs.ts';
+import { Recent } from './recent.ts';
 
-describe('RecentBlobs', () => {
-  it('keeps the last `max` blobs used, dropping the least recently used first', () => {
-    const recent = new RecentBlobs<string>(2);
+describe('Recent', () => {
+  it('keeps the last `max` values used, dropping the least recently used first', () => {
+    const recent = new Recent<string>(2);
     recent.remember('a', 'A');
     recent.remember('b', 'B');
     expect(recent.get('a')).toBe('A'); // a is now the most recent
