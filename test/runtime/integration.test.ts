@@ -83,6 +83,40 @@ describe('controller against the dev cluster', () => {
     await cache.stop();
   });
 
+  it('a reconciler gets the cache\'s own object, frozen: changing it fails that pass loudly and the cache keeps what the server has', async () => {
+    const ns = await namespace();
+    const cache = gizmoCache(ns);
+    const got: (Gizmo | undefined)[] = [];
+    const errors: string[] = [];
+    const controller = new Controller<Gizmo>({
+      name: 'frozen',
+      primary: cache,
+      rateLimiter: new ControllerRateLimiter({ baseMs: 20 }),
+      reconcile: async (obj) => {
+        got.push(obj);
+        if (!obj || got.length > 1) return;
+        try {
+          (obj.spec as { size?: number }).size = 99;
+        } catch (err) {
+          errors.push((err as Error).message);
+          throw err;
+        }
+      },
+    });
+    cache.start();
+    await cache.waitForSync();
+    controller.start();
+    await tc.gizmos.create(gizmo('ice', { size: 1 }, ns));
+    await eventually(() => got.length >= 2, 10_000, 'a retry after the failed pass');
+    expect(got[0]).toBe(cache.get(`${ns}/ice`));
+    expect(Object.isFrozen(got[0]?.spec)).toBe(true);
+    expect(Object.isFrozen(got[0]?.metadata?.labels ?? got[0]?.metadata)).toBe(true);
+    expect(errors[0]).toMatch(/read only|read-only/);
+    expect(cache.get(`${ns}/ice`)?.spec?.size).toBe(1);
+    await controller.stop();
+    await cache.stop();
+  });
+
   it('a burst of 1,000 updates to one key is reconciled a handful of times, never concurrently, ending on the last state', async () => {
     const ns = await namespace();
     const cache = gizmoCache(ns);

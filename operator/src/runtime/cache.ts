@@ -11,6 +11,8 @@
  *   get `(old, new)`, and maintains custom indexes;
  * - it has no resync: a timer replays every object to handlers as `onUpdate(obj, obj)`;
  * - list calls have no timeout: a hung list would freeze the cache, so it is bounded here.
+ * Every object in the store is deep-frozen as it enters (`util/freeze.ts`): readers share it,
+ * and one that changes it gets a TypeError instead of corrupting the cache.
  */
 import {
   CustomObjectsApi,
@@ -27,6 +29,7 @@ import { errorMessage } from './errors.ts';
 import { pooledKubeConfig } from './pool.ts';
 import { makeRateLimitedApiClient, type TokenBucket } from './ratelimit.ts';
 import { silentLogger } from './logging.ts';
+import { deepFreeze } from '../util/freeze.ts';
 
 /** A resource type: group ('' for core), version, plural; `kind` is needed for the core group. */
 export interface ResourceKind {
@@ -312,8 +315,10 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
 
   /** An add or update from the informer: either may arrive for an object the store already holds (relists). */
   private onUpsert(obj: T): void {
-    // In place: client-node's ListWatch keeps the same object, so there is one copy, stripped.
+    // In place: client-node's ListWatch keeps the same object, so there is one copy, stripped,
+    // then frozen: every reader (reconcilers included) gets this object, read-only.
     (this.opts.transform === undefined ? stripManagedFields : this.opts.transform)?.(obj);
+    deepFreeze(obj);
     const key = objectKey(obj);
     const old = this.store.get(key);
     this.store.set(key, obj);

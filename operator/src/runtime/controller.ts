@@ -1,9 +1,10 @@
 /**
  * A controller: event handlers on a primary cache (and watched secondary caches) feed a work
  * queue of keys; N workers take keys and call `reconcile(obj, ctx)` with the cached object
- * (undefined once deleted). One switch decides what happens next, as controller-runtime's
- * `reconcileHandler`: TerminalError → record, forget; other error → rate-limited retry;
- * `requeueAfter` → forget + delayed add (0: add now); `requeue` → rate-limited add; else forget.
+ * (frozen: a reconciler copies what it changes; undefined once deleted). One switch decides
+ * what happens next, as controller-runtime's `reconcileHandler`: TerminalError → record,
+ * forget; other error → rate-limited retry; `requeueAfter` → forget + delayed add (0: add now);
+ * `requeue` → rate-limited add; else forget.
  */
 import { randomUUID } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -40,7 +41,7 @@ export interface ReconcileContext {
 }
 
 /**
- * Reconcile one key. `obj` is a deep copy of the cached object, or undefined once it is gone.
+ * Reconcile one key. `obj` is the cached object, frozen (copy what you change), or undefined once it is gone.
  * Throw to retry with backoff; throw a `TerminalError` to stop retrying; return
  * `{ requeueAfter }` to be called again later.
  */
@@ -242,9 +243,9 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
   }
 
   private async process(key: string): Promise<void> {
-    const cached = this.opts.primary.get(key);
-    // The reconciler gets its own copy: mutating it must not corrupt the shared cache.
-    const obj = cached === undefined ? undefined : structuredClone(cached);
+    // The cache's own object, frozen (`Cache`): a reconciler copies what it changes. A copy per
+    // pass (structuredClone) was 5 % of the operator's CPU while 1,000 orders started.
+    const obj = this.opts.primary.get(key);
     if (this.isPaused(obj)) {
       this.log.debug({ key }, 'paused, skipping reconcile');
       this.queue.forget(key);
